@@ -16,3 +16,7 @@ target_link_libraries(halo_metis INTERFACE ${METIS_LIBRARY})
 if(HALO_BUILD_TESTS)
   find_package(GTest REQUIRED CONFIG)
 endif()
+
+if(HALO_WITH_CUDA)
+  find_package(CUDAToolkit REQUIRED)
+endif()

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
@@ -118,6 +119,39 @@ bool LineReader::Next(std::string_view* line) {
 
 Status LineReader::Error(const std::string& message) const {
   return Status::InvalidArgument(path_ + ":" + std::to_string(line_number_) + ": " + message);
+}
+
+Result<std::unique_ptr<BinaryReader>> BinaryReader::Open(const std::string& path) {
+  HALO_ASSIGN_OR_RETURN(gzFile gz, OpenGz(path));
+  return std::unique_ptr<BinaryReader>(new BinaryReader(path, gz));
+}
+
+BinaryReader::~BinaryReader() {
+  if (gz_ != nullptr) gzclose(static_cast<gzFile>(gz_));
+}
+
+Status BinaryReader::ReadExactly(void* dst, size_t bytes, const std::string& what) {
+  auto* out = static_cast<char*>(dst);
+  size_t done = 0;
+  while (done < bytes) {
+    // gzread takes an unsigned count: read in chunks of at most 1 GiB.
+    const auto chunk = static_cast<unsigned>(std::min<size_t>(bytes - done, size_t{1} << 30));
+    const int n = gzread(static_cast<gzFile>(gz_), out + done, chunk);
+    if (n < 0) {
+      int err = 0;
+      return Status::IOError(path_ + ": read failed: " + gzerror(static_cast<gzFile>(gz_), &err));
+    }
+    if (n == 0) {
+      return Status::Corruption(path_ + ": file ends inside " + what + " (" + std::to_string(done) +
+                                " of " + std::to_string(bytes) + " bytes)");
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
+bool BinaryReader::AtEnd() {
+  return gzgetc(static_cast<gzFile>(gz_)) == -1;
 }
 
 size_t SplitFields(std::string_view line, char delim, std::vector<std::string_view>* fields) {

@@ -51,6 +51,26 @@ class LineReader {
   Status status_;
 };
 
+// Sequential binary reader over a (possibly gzip-compressed) file.
+class BinaryReader {
+ public:
+  static Result<std::unique_ptr<BinaryReader>> Open(const std::string& path);
+  ~BinaryReader();
+  BinaryReader(const BinaryReader&) = delete;
+  BinaryReader& operator=(const BinaryReader&) = delete;
+
+  // Reads exactly `bytes` into `dst`; a short read is Corruption naming the file and `what`.
+  Status ReadExactly(void* dst, size_t bytes, const std::string& what);
+  // True when no byte is left (reads ahead by one byte at most).
+  bool AtEnd();
+  const std::string& path() const { return path_; }
+
+ private:
+  BinaryReader(std::string path, void* gz) : path_(std::move(path)), gz_(gz) {}
+  std::string path_;
+  void* gz_;  // gzFile
+};
+
 // Splits `line` on `delim` (or on runs of spaces/tabs when delim == ' ') into `fields`, skipping
 // empty leading/trailing fields of whitespace splitting. Returns the number of fields.
 size_t SplitFields(std::string_view line, char delim, std::vector<std::string_view>* fields);

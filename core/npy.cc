@@ -147,54 +147,101 @@ int64_t NpyArray::cols() const {
   return n;
 }
 
-Result<NpyArray> ReadNpy(const std::string& path) {
-  HALO_ASSIGN_OR_RETURN(std::string raw, ReadFileToString(path));
-  if (raw.size() < 10 || std::memcmp(raw.data(), kMagic, 6) != 0) {
+namespace {
+
+struct NpyHeader {
+  DType dtype;
+  std::vector<int64_t> shape;
+  size_t data_bytes() const {
+    size_t n = DTypeSize(dtype);
+    for (int64_t d : shape) n *= static_cast<size_t>(d);
+    return n;
+  }
+};
+
+// Reads the magic, version and header dict, leaving `in` at the first data byte.
+Result<NpyHeader> ReadHeader(BinaryReader* in) {
+  const std::string& path = in->path();
+  unsigned char prefix[8];
+  Status st = in->ReadExactly(prefix, 8, ".npy magic");
+  if (!st.ok() || std::memcmp(prefix, kMagic, 6) != 0) {
     return Status::Corruption(path + ": not a .npy file (bad magic)");
   }
-  const int major = static_cast<unsigned char>(raw[6]);
-  size_t header_len, header_start;
+  const int major = prefix[6];
+  size_t header_len = 0;
   if (major == 1) {
-    header_len = static_cast<unsigned char>(raw[8]) | (static_cast<unsigned char>(raw[9]) << 8);
-    header_start = 10;
+    unsigned char len[2];
+    HALO_RETURN_IF_ERROR(in->ReadExactly(len, 2, ".npy header length"));
+    header_len = len[0] | (len[1] << 8);
   } else if (major == 2 || major == 3) {
-    if (raw.size() < 12) return Status::Corruption(path + ": truncated .npy header");
-    header_len = 0;
-    for (int i = 0; i < 4; ++i) header_len |= size_t(static_cast<unsigned char>(raw[8 + i])) << (8 * i);
-    header_start = 12;
+    unsigned char len[4];
+    HALO_RETURN_IF_ERROR(in->ReadExactly(len, 4, ".npy header length"));
+    for (int i = 0; i < 4; ++i) header_len |= size_t{len[i]} << (8 * i);
   } else {
     return Status::Corruption(path + ": unsupported .npy version " + std::to_string(major));
   }
-  if (raw.size() < header_start + header_len) {
-    return Status::Corruption(path + ": truncated .npy header");
-  }
-  const std::string header = raw.substr(header_start, header_len);
+  if (header_len > (1 << 20)) return Status::Corruption(path + ": implausible .npy header length");
+  std::string header(header_len, '\0');
+  HALO_RETURN_IF_ERROR(in->ReadExactly(header.data(), header_len, ".npy header"));
   std::string descr, fortran, shape_text;
   if (!HeaderValue(header, "descr", &descr) || !HeaderValue(header, "fortran_order", &fortran) ||
       !HeaderValue(header, "shape", &shape_text)) {
     return Status::Corruption(path + ": malformed .npy header: " + header);
   }
-  NpyArray a;
-  if (!ParseDescr(descr, &a.dtype)) {
+  NpyHeader h;
+  if (!ParseDescr(descr, &h.dtype)) {
     return Status::InvalidArgument(path + ": unsupported dtype '" + descr +
                                    "' (supported: <f4 <f8 <i4 <i8 |u1 |b1)");
   }
   if (fortran.find("True") != std::string::npos) {
     return Status::InvalidArgument(path + ": Fortran-order arrays are not supported");
   }
-  HALO_RETURN_IF_ERROR(ParseShape(path, shape_text, &a.shape));
-  const size_t data_start = header_start + header_len;
-  const size_t expected = static_cast<size_t>(a.num_elements()) * DTypeSize(a.dtype);
-  if (raw.size() - data_start != expected) {
-    return Status::Corruption(path + ": data has " + std::to_string(raw.size() - data_start) +
-                              " bytes, shape and dtype need " + std::to_string(expected));
+  HALO_RETURN_IF_ERROR(ParseShape(path, shape_text, &h.shape));
+  return h;
+}
+
+// Reads the data that follows the header into `dst` and checks nothing trails it.
+Status ReadData(BinaryReader* in, const NpyHeader& h, void* dst) {
+  Status st = in->ReadExactly(dst, h.data_bytes(), "array data");
+  if (!st.ok() && st.code() == StatusCode::kCorruption) {
+    return Status::Corruption(in->path() + ": data is shorter than its shape and dtype need (" +
+                              std::to_string(h.data_bytes()) + " bytes)");
   }
-  a.bytes.assign(raw.begin() + static_cast<std::ptrdiff_t>(data_start), raw.end());
+  HALO_RETURN_IF_ERROR(st);
+  if (!in->AtEnd()) {
+    return Status::Corruption(in->path() + ": data is longer than its shape and dtype need (" +
+                              std::to_string(h.data_bytes()) + " bytes)");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<NpyArray> ReadNpy(const std::string& path) {
+  HALO_ASSIGN_OR_RETURN(auto in, BinaryReader::Open(path));
+  HALO_ASSIGN_OR_RETURN(NpyHeader h, ReadHeader(in.get()));
+  NpyArray a;
+  a.dtype = h.dtype;
+  a.shape = h.shape;
+  a.bytes.resize(h.data_bytes());
+  HALO_RETURN_IF_ERROR(ReadData(in.get(), h, a.bytes.data()));
   return a;
 }
 
 template <typename T>
 Result<std::vector<T>> ReadNpyAs(const std::string& path, std::vector<int64_t>* shape) {
+  {
+    // Fast path: the stored dtype is T itself (or bool for uint8): read straight into the result.
+    HALO_ASSIGN_OR_RETURN(auto in, BinaryReader::Open(path));
+    HALO_ASSIGN_OR_RETURN(NpyHeader h, ReadHeader(in.get()));
+    const bool same = h.dtype == DTypeOf<T>() || (h.dtype == DType::kBool && DTypeOf<T>() == DType::kUInt8);
+    if (same) {
+      if (shape != nullptr) *shape = h.shape;
+      std::vector<T> out(h.data_bytes() / sizeof(T));
+      HALO_RETURN_IF_ERROR(ReadData(in.get(), h, out.data()));
+      return out;
+    }
+  }
   HALO_ASSIGN_OR_RETURN(NpyArray a, ReadNpy(path));
   if (shape != nullptr) *shape = a.shape;
   std::vector<T> out;

@@ -79,8 +79,8 @@ void Progress::Report(int64_t done, bool final) {
   const int decile = static_cast<int>(10 * done / total_);
   if (decile <= last_decile_ || decile >= 10) return;
   last_decile_ = decile;
-  HALO_LOG(Info) << task_ << ": " << decile * 10 << "% (" << done << "/" << total_ << ", " << secs
-                 << " s)";
+  HALO_LOG(Info) << task_ << ": " << 100 * done / total_ << "% (" << done << "/" << total_ << ", "
+                 << secs << " s)";
 }
 
 }  // namespace halo::core

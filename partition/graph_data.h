@@ -22,7 +22,8 @@ struct GraphData {
   std::vector<NodeId> dst;
   std::vector<float> edge_weight;  // empty, or one per edge
   // True when the source's edges are directed (edge lists, LINQS citations): the prepare step
-  // then symmetrizes on request. False for formats that are undirected by definition (METIS).
+  // then symmetrizes on request. False for formats that are undirected by definition (METIS,
+  // Planetoid text), whose readers emit every edge in both directions.
   bool directed = true;
 
   // Compact ID -> ID in the source files. Empty means the identity (source IDs were 0..n-1).

@@ -67,23 +67,42 @@ LocalPart BuildLocalPart(const core::Csr& in_csr, const GraphData& graph, const 
 
   // Rows: nodes at distance < L keep all in-edges (L = 0: inner rows keep inner sources only).
   const bool weighted = in_csr.weighted();
+  auto keeps_edges = [&](NodeId v) {
+    return halo_hops == 0 || dist[static_cast<size_t>(v)] < halo_hops;
+  };
+  EdgeId reserve = 0;
+  for (NodeId v : order) {
+    if (keeps_edges(v)) reserve += in_csr.degree(v);
+  }
   lp.in_csr.indptr.assign(static_cast<size_t>(num_local) + 1, 0);
-  std::vector<std::pair<NodeId, float>> row;
+  lp.in_csr.indices.reserve(static_cast<size_t>(reserve));
+  if (weighted) lp.in_csr.weights.reserve(static_cast<size_t>(reserve));
+  std::vector<std::pair<NodeId, float>> weighted_row;
   for (int64_t l = 0; l < num_local; ++l) {
     const NodeId v = order[static_cast<size_t>(l)];
-    const int d = dist[static_cast<size_t>(v)];
-    if (halo_hops == 0 || d < halo_hops) {
-      row.clear();
-      for (EdgeId e = in_csr.indptr[v]; e < in_csr.indptr[v + 1]; ++e) {
-        const NodeId u = in_csr.indices[e];
-        if (dist[static_cast<size_t>(u)] < 0) continue;  // only with L = 0: a remote source
-        row.emplace_back(local_id[static_cast<size_t>(u)], weighted ? in_csr.weights[e] : 1.0f);
-      }
-      std::sort(row.begin(), row.end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (const auto& [u, w] : row) {
-        lp.in_csr.indices.push_back(u);
-        if (weighted) lp.in_csr.weights.push_back(w);
+    if (keeps_edges(v)) {
+      const size_t row_begin = lp.in_csr.indices.size();
+      if (weighted) {
+        weighted_row.clear();
+        for (EdgeId e = in_csr.indptr[v]; e < in_csr.indptr[v + 1]; ++e) {
+          const NodeId u = in_csr.indices[e];
+          if (dist[static_cast<size_t>(u)] < 0) continue;  // only with L = 0: a remote source
+          weighted_row.emplace_back(local_id[static_cast<size_t>(u)], in_csr.weights[e]);
+        }
+        std::sort(weighted_row.begin(), weighted_row.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (const auto& [u, w] : weighted_row) {
+          lp.in_csr.indices.push_back(u);
+          lp.in_csr.weights.push_back(w);
+        }
+      } else {
+        for (EdgeId e = in_csr.indptr[v]; e < in_csr.indptr[v + 1]; ++e) {
+          const NodeId u = in_csr.indices[e];
+          if (dist[static_cast<size_t>(u)] < 0) continue;  // only with L = 0: a remote source
+          lp.in_csr.indices.push_back(local_id[static_cast<size_t>(u)]);
+        }
+        std::sort(lp.in_csr.indices.begin() + static_cast<std::ptrdiff_t>(row_begin),
+                  lp.in_csr.indices.end());
       }
     }
     lp.in_csr.indptr[static_cast<size_t>(l) + 1] = static_cast<EdgeId>(lp.in_csr.indices.size());

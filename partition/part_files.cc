@@ -30,9 +30,10 @@ Status PutMask(const std::string& dir, const std::string& kind, const std::vecto
   return Status::OK();
 }
 
-// Reads file `kind` of a part if listed; `required` kinds must be listed. Checks the length.
+// Reads file `kind` of a part if listed (paths are relative to the partition directory `root`);
+// `required` kinds must be listed. Checks the row count.
 template <typename T>
-Status Get(const std::string& dir, const core::PartInfo& info, const std::string& kind,
+Status Get(const std::string& root, const core::PartInfo& info, const std::string& kind,
            bool required, int64_t expected_rows, std::vector<T>* out,
            std::vector<int64_t>* shape_out = nullptr) {
   auto it = info.files.find(kind);
@@ -43,7 +44,7 @@ Status Get(const std::string& dir, const core::PartInfo& info, const std::string
     }
     return Status::OK();
   }
-  const std::string path = dir + "/" + it->second;
+  const std::string path = root + "/" + it->second;
   std::vector<int64_t> shape;
   HALO_ASSIGN_OR_RETURN(*out, core::ReadNpyAs<T>(path, &shape));
   if (shape.empty() || (expected_rows >= 0 && shape[0] != expected_rows)) {
@@ -83,14 +84,15 @@ Result<std::map<std::string, std::string>> WritePartFiles(const std::string& dir
 }
 
 Result<LocalPart> ReadPartFiles(const std::string& partition_dir, const core::PartInfo& info) {
-  const std::string dir = partition_dir + "/" + info.dir;
+  const std::string& dir = partition_dir;
   const int64_t num_local = info.num_inner + info.num_halo;
   LocalPart p;
   p.num_inner = info.num_inner;
   HALO_RETURN_IF_ERROR(Get(dir, info, "indptr", true, num_local + 1, &p.in_csr.indptr));
   HALO_RETURN_IF_ERROR(Get(dir, info, "indices", true, info.num_local_edges, &p.in_csr.indices));
   HALO_RETURN_IF_ERROR(Get(dir, info, "edge_weight", false, info.num_local_edges, &p.in_csr.weights));
-  HALO_RETURN_IF_ERROR(p.in_csr.Validate(num_local, dir + " (in-CSR)"));
+  HALO_RETURN_IF_ERROR(
+      p.in_csr.Validate(num_local, partition_dir + "/" + info.dir + " (in-CSR)"));
   HALO_RETURN_IF_ERROR(Get(dir, info, "local_to_global", true, num_local, &p.local_to_global));
   HALO_RETURN_IF_ERROR(Get(dir, info, "is_inner", true, num_local, &p.is_inner));
   for (int64_t l = 0; l < num_local; ++l) {
@@ -99,7 +101,7 @@ Result<LocalPart> ReadPartFiles(const std::string& partition_dir, const core::Pa
     const bool in_range = g >= info.node_begin && g < info.node_end;
     if (p.is_inner[static_cast<size_t>(l)] != (inner ? 1 : 0) || in_range != inner ||
         (inner && g != info.node_begin + l)) {
-      return Status::Corruption(dir + ": local node " + std::to_string(l) + " (global " +
+      return Status::Corruption(partition_dir + "/" + info.dir + ": local node " + std::to_string(l) + " (global " +
                                 std::to_string(g) + ") breaks the inner-then-halo layout");
     }
   }
