@@ -33,7 +33,7 @@ struct PartitionMeta {
   int format_version = kPartitionFormatVersion;
   std::string graph_name;
   int64_t num_nodes = 0;
-  int64_t num_edges = 0;  // directed edges of the prepared graph (sum of inner in-degrees)
+  int64_t num_edges = 0;  // directed edges of the prepared graph (all parts together)
   int32_t num_parts = 0;
   std::string method;                // "metis" | "random"
   std::string objective;             // "cut" | "vol" (metis only)
