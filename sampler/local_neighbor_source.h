@@ -1,0 +1,30 @@
+// NeighborSource over an in-memory in-CSR (row v lists the in-neighbors of v), parallel over
+// nodes with OpenMP.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/csr.h"
+#include "sampler/neighbor_source.h"
+
+namespace halo::sampler {
+
+class LocalNeighborSource : public NeighborSource {
+ public:
+  // Does not own `csr`, which must outlive this object and stay unchanged. Columns must be
+  // valid node IDs (< num_rows), as core::Csr::Validate(num_rows) checks.
+  explicit LocalNeighborSource(const core::Csr* csr);
+
+  int64_t num_nodes() const override { return csr_->num_rows(); }
+
+  core::Status SampleInNeighbors(const std::vector<NodeId>& nodes, int64_t fanout, bool replace,
+                                 uint64_t seed, std::vector<int64_t>* offsets,
+                                 std::vector<NodeId>* neighbors,
+                                 std::vector<int64_t>* edge_ids) const override;
+
+ private:
+  const core::Csr* csr_;
+};
+
+}  // namespace halo::sampler

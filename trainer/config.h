@@ -1,0 +1,70 @@
+// The training configuration: a YAML file (configs/*.yaml) plus `key=value` overrides of any
+// dotted key ("model.hidden=64", "train.fanouts=[10,5]"). Unknown keys and bad values are errors
+// that name the key (and the file and line when they come from the file). Every run writes the
+// resolved configuration next to its outputs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace halo::trainer {
+
+struct ModelConfig {
+  std::string type = "sage";       // sage | gcn | gat
+  int64_t hidden = 64;             // per head for GAT
+  int num_layers = 2;
+  float dropout = 0.5f;            // on each layer's input
+  std::string activation = "relu"; // between layers: relu | elu | leaky_relu | none
+  // SAGE
+  std::string aggregator = "mean";  // mean | gcn | pool
+  bool root_weight = true;
+  bool normalize = false;
+  // GAT
+  int64_t heads = 8;
+  int64_t out_heads = 1;  // heads of the output layer (averaged)
+  float attn_dropout = 0.6f;
+  float negative_slope = 0.2f;
+};
+
+struct TrainSettings {
+  std::string mode = "sampled";       // full | sampled
+  std::vector<int64_t> fanouts{25, 10};  // fanouts[0]: first hop from the seeds; -1 = all
+  bool replace = false;
+  int64_t batch_size = 512;
+  int epochs = 100;
+  float lr = 0.01f;
+  float weight_decay = 5e-4f;
+  std::string optimizer = "adam";     // adam | adamw | sgd
+  float momentum = 0.9f;
+  uint64_t seed = 0;
+  int eval_every = 1;  // epochs between evaluations; 0 = never (benchmarks)
+  std::string device = "cpu";         // cpu | cuda
+  int num_threads = 0;                // OpenMP threads, 0 = library default
+};
+
+struct DatasetConfig {
+  std::string partition_dir;
+  int part = 0;
+  bool normalize_features = true;  // row-normalize input features (sum to 1), as in GCN's setup
+};
+
+struct TrainConfig {
+  DatasetConfig dataset;
+  ModelConfig model;
+  TrainSettings train;
+  std::string output_dir = "runs/latest";
+};
+
+// Loads `path` (may be empty: defaults only), then applies `overrides` ("a.b=value", in order).
+core::Result<TrainConfig> LoadTrainConfig(const std::string& path,
+                                          const std::vector<std::string>& overrides);
+// Splits "--set k=v,k2=v2" into entries; brackets keep commas inside lists ("f=[10,5],g=1").
+std::vector<std::string> SplitOverrides(const std::string& text);
+// The resolved configuration as YAML.
+std::string TrainConfigToYaml(const TrainConfig& config);
+// Checks ranges and names (model type, optimizer, dims > 0, ...).
+core::Status ValidateTrainConfig(const TrainConfig& config);
+
+}  // namespace halo::trainer

@@ -1,0 +1,23 @@
+// Deterministic parameter initialization (identical on every machine for a seed).
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.h"
+
+namespace halo::trainer {
+
+// Glorot/Xavier uniform: U(-b, b), b = sqrt(6 / (fan_in + fan_out)) with fan_in = rows and
+// fan_out = cols of the [rows x cols] weight. Drawn on the host from (seed), then copied.
+void GlorotUniform(uint64_t seed, core::Tensor* weight);
+// Same, with explicit fans (GAT attention vectors use fan_in = F, fan_out = 1 per head).
+void UniformInit(uint64_t seed, float bound, core::Tensor* weight);
+void ZeroInit(core::Tensor* weight);
+
+// A uniform double in [0, 1) from a splitmix64 stream; the same on every platform.
+double UniformDouble(uint64_t* state);
+uint64_t SplitMix64(uint64_t* state);
+// Mixes two values into a well-spread seed (for per-layer, per-step seeds).
+uint64_t MixSeed(uint64_t a, uint64_t b);
+
+}  // namespace halo::trainer
