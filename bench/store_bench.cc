@@ -5,13 +5,16 @@
 //   all_hot   FeatureStore with every row in memory,
 //   hot10     FeatureStore with ~10% of the rows hot (uniform IDs: ~10% hits, rest RocksDB),
 //   rocksdb   FeatureStore with no hot set: every row through RocksDB MultiGet.
-// Each gather's output is checked against the reference (outside the timing). Prints one JSON
-// object: bulk-load time, and per mode MB/s (over the timed batches), p50/p99 batch latency and
-// the ratio to plain. The machine may be shared: compare ratios within one run.
+// Each gather's output is checked by CRC against the reference (outside the timing). Prints one
+// JSON object: bulk-load time, and per mode MB/s (over the timed batches), p50/p99 batch latency
+// and the ratio to plain, and the gathering thread's CPU time per row (immune to other load). The
+// machine may be shared: compare ratios within one run.
 //
 // Usage: halo-bench-store [--rows=1000000] [--dim=128] [--batch=10000] [--batches=200]
-//                         [--dir=/tmp/...] [--keep]
+//                         [--modes=plain,all_hot,hot10,rocksdb] [--block_size=2048]
+//                         [--block_cache_mb=32] [--dir=/tmp/...] [--keep]
 #include <gflags/gflags.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +29,7 @@
 
 #include "storage/feature_store.h"
 #include "storage/part_store_writer.h"
+#include "storage/store_format.h"
 
 DEFINE_int64(rows, 1000000, "rows of the part");
 DEFINE_int64(dim, 128, "float32 features per row");
@@ -35,12 +39,20 @@ DEFINE_int32(warmup, 5, "untimed gathers before each mode");
 DEFINE_string(dir, "", "store directory (default: a fresh one under /tmp, removed at exit)");
 DEFINE_bool(keep, false, "keep the store directory");
 DEFINE_double(block_cache_mb, 32, "RocksDB block cache of the stores (MiB)");
+DEFINE_string(modes, "plain,all_hot,hot10,rocksdb", "modes to time (plain is always timed)");
+DEFINE_int64(block_size, 2048, "RocksDB data block size of the store (bytes)");
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using halo::storage::FeatureStore;
 using halo::storage::FeatureStoreOptions;
+
+double ThreadCpuSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
 
 double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -57,27 +69,39 @@ double Percentile(std::vector<double> v, double q) {
   std::exit(1);
 }
 
-// Runs `gather(batch ids, out)` over every batch; checks each output against `reference`.
+// CRC-32 of the rows of `ids` gathered from `features`: the expected output of each batch,
+// computed once so that checking a mode's output does not touch the reference array (which
+// would warm the reference's caches and page-table entries for the plain gather only).
+uint32_t ExpectedCrc(const std::vector<int64_t>& ids, const std::vector<float>& features,
+                     int64_t node_begin) {
+  const size_t dim = static_cast<size_t>(FLAGS_dim);
+  uint32_t crc = 0;
+  for (int64_t id : ids) {
+    crc = halo::storage::Crc32(crc, features.data() + static_cast<size_t>(id - node_begin) * dim,
+                               dim * sizeof(float));
+  }
+  return crc;
+}
+
+// Runs `gather(batch ids, out)` over every batch; checks each output's CRC against `expected`.
 template <typename Gather>
 nlohmann::json Time(const char* name, const std::vector<std::vector<int64_t>>& batches,
-                    const std::vector<float>& reference, int64_t node_begin, Gather&& gather) {
+                    const std::vector<uint32_t>& expected, Gather&& gather) {
   const size_t dim = static_cast<size_t>(FLAGS_dim);
   std::vector<float> out(static_cast<size_t>(FLAGS_batch) * dim);
   for (int i = 0; i < FLAGS_warmup; ++i) gather(batches[i % batches.size()], out.data());
   std::vector<double> lat;
-  double total = 0;
-  for (const auto& ids : batches) {
+  double total = 0, cpu = 0;
+  for (size_t b = 0; b < batches.size(); ++b) {
+    const double c0 = ThreadCpuSeconds();
     const auto t0 = Clock::now();
-    gather(ids, out.data());
+    gather(batches[b], out.data());
     const double s = Seconds(t0, Clock::now());
+    cpu += ThreadCpuSeconds() - c0;
     lat.push_back(s);
     total += s;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      if (std::memcmp(out.data() + i * dim,
-                      reference.data() + static_cast<size_t>(ids[i] - node_begin) * dim,
-                      dim * sizeof(float)) != 0) {
-        Die(std::string(name) + ": wrong row for ID " + std::to_string(ids[i]));
-      }
+    if (halo::storage::Crc32(0, out.data(), out.size() * sizeof(float)) != expected[b]) {
+      Die(std::string(name) + ": wrong rows in batch " + std::to_string(b));
     }
   }
   const double bytes = static_cast<double>(batches.size()) * static_cast<double>(FLAGS_batch) *
@@ -87,6 +111,9 @@ nlohmann::json Time(const char* name, const std::vector<std::vector<int64_t>>& b
   j["p50_ms"] = Percentile(lat, 0.50) * 1e3;
   j["p99_ms"] = Percentile(lat, 0.99) * 1e3;
   j["total_s"] = total;
+  // CPU time of the gathering thread: what the machine's other load cannot inflate.
+  j["cpu_us_per_row"] =
+      cpu / (static_cast<double>(batches.size()) * static_cast<double>(FLAGS_batch)) * 1e6;
   return j;
 }
 
@@ -127,7 +154,9 @@ int main(int argc, char** argv) {
   data.val_mask = val.data();
   data.test_mask = test.data();
   const auto l0 = Clock::now();
-  halo::core::Status ws = halo::storage::WritePartStore(dir, data);
+  halo::storage::PartStoreWriteOptions wopt;
+  wopt.block_size = static_cast<size_t>(FLAGS_block_size);
+  halo::core::Status ws = halo::storage::WritePartStore(dir, data, wopt);
   const double load_s = Seconds(l0, Clock::now());
   if (!ws.ok()) Die(ws.ToString());
   uintmax_t store_bytes = 0;
@@ -143,6 +172,8 @@ int main(int argc, char** argv) {
       for (auto& id : b) id = node_begin + static_cast<int64_t>(rng() % static_cast<uint64_t>(n));
     }
   }
+  std::vector<uint32_t> expected;
+  for (const auto& b : batches) expected.push_back(ExpectedCrc(b, features, node_begin));
 
   nlohmann::json out;
   out["rows"] = n;
@@ -157,15 +188,14 @@ int main(int argc, char** argv) {
 
   const size_t row_bytes = static_cast<size_t>(dim) * sizeof(float);
   nlohmann::json modes;
-  modes["plain"] =
-      Time("plain", batches, features, node_begin, [&](const std::vector<int64_t>& ids, float* o) {
-        for (size_t i = 0; i < ids.size(); ++i) {
-          std::memcpy(
-              o + i * static_cast<size_t>(dim),
-              features.data() + static_cast<size_t>(ids[i] - node_begin) * static_cast<size_t>(dim),
-              row_bytes);
-        }
-      });
+  modes["plain"] = Time("plain", batches, expected, [&](const std::vector<int64_t>& ids, float* o) {
+    for (size_t i = 0; i < ids.size(); ++i) {
+      std::memcpy(
+          o + i * static_cast<size_t>(dim),
+          features.data() + static_cast<size_t>(ids[i] - node_begin) * static_cast<size_t>(dim),
+          row_bytes);
+    }
+  });
 
   struct Mode {
     const char* name;
@@ -175,6 +205,9 @@ int main(int argc, char** argv) {
   const double index_mb = static_cast<double>(n) * 4 / (1 << 20);
   for (const Mode& m :
        {Mode{"all_hot", all_mb + 1}, Mode{"hot10", index_mb + all_mb / 10}, Mode{"rocksdb", 0}}) {
+    if (("," + FLAGS_modes + ",").find(std::string(",") + m.name + ",") == std::string::npos) {
+      continue;
+    }
     FeatureStoreOptions opt;
     opt.mem_budget_mb = m.budget_mb;
     opt.block_cache_mb = static_cast<size_t>(FLAGS_block_cache_mb);
@@ -184,7 +217,7 @@ int main(int argc, char** argv) {
     if (!store.ok()) Die(store.status().ToString());
     const FeatureStore& fs = *store.value();
     nlohmann::json j =
-        Time(m.name, batches, features, node_begin, [&](const std::vector<int64_t>& ids, float* o) {
+        Time(m.name, batches, expected, [&](const std::vector<int64_t>& ids, float* o) {
           halo::core::Status s = fs.GetFeatures(ids.data(), ids.size(), o);
           if (!s.ok()) Die(s.ToString());
         });

@@ -43,8 +43,8 @@ void DropoutForward(float p, uint64_t seed, const core::Tensor& x, core::Tensor*
   CheckOn(x.device(), *y, "DropoutForward", "y");
   CheckOn(x.device(), *mask, "DropoutForward", "mask");
   HALO_CHECK(y->SameShape(x) && mask->size() == x.numel())
-      << "DropoutForward: y [" << y->rows() << " x " << y->cols() << "] and mask ("
-      << mask->size() << " entries) must match x [" << x.rows() << " x " << x.cols() << "]";
+      << "DropoutForward: y [" << y->rows() << " x " << y->cols() << "] and mask (" << mask->size()
+      << " entries) must match x [" << x.rows() << " x " << x.cols() << "]";
   return HALO_DISPATCH(x.device(), DropoutForward, p, seed, x, y, mask);
 }
 
@@ -55,9 +55,9 @@ void DropoutBackward(float p, const core::Array<uint8_t>& mask, const core::Tens
   CheckOn(grad_y.device(), mask, "DropoutBackward", "mask");
   CheckOn(grad_y.device(), *grad_x, "DropoutBackward", "grad_x");
   HALO_CHECK(grad_x->SameShape(grad_y) && mask.size() == grad_y.numel())
-      << "DropoutBackward: grad_x [" << grad_x->rows() << " x " << grad_x->cols()
-      << "] and mask (" << mask.size() << " entries) must match grad_y [" << grad_y.rows()
-      << " x " << grad_y.cols() << "]";
+      << "DropoutBackward: grad_x [" << grad_x->rows() << " x " << grad_x->cols() << "] and mask ("
+      << mask.size() << " entries) must match grad_y [" << grad_y.rows() << " x " << grad_y.cols()
+      << "]";
   return HALO_DISPATCH(grad_y.device(), DropoutBackward, p, mask, grad_y, grad_x);
 }
 

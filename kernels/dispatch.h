@@ -25,15 +25,17 @@ namespace halo::kernels::internal {
 }
 
 inline void CheckOn(core::Device device, const core::Tensor& t, const char* op, const char* name) {
-  HALO_CHECK(t.device() == device) << op << ": " << name << " is on " << core::DeviceName(t.device())
-                                   << ", expected " << core::DeviceName(device);
+  HALO_CHECK(t.device() == device)
+      << op << ": " << name << " is on " << core::DeviceName(t.device()) << ", expected "
+      << core::DeviceName(device);
 }
 
 template <typename T>
 inline void CheckOn(core::Device device, const core::Array<T>& a, const char* op,
                     const char* name) {
-  HALO_CHECK(a.device() == device) << op << ": " << name << " is on " << core::DeviceName(a.device())
-                                   << ", expected " << core::DeviceName(device);
+  HALO_CHECK(a.device() == device)
+      << op << ": " << name << " is on " << core::DeviceName(a.device()) << ", expected "
+      << core::DeviceName(device);
 }
 
 inline void CheckOn(core::Device device, const CsrView& g, const char* op) {
@@ -45,12 +47,12 @@ inline void CheckOn(core::Device device, const CsrView& g, const char* op) {
 
 // Calls cpu::fn or cuda::fn with the same arguments; usable as `return HALO_DISPATCH(...)`.
 #ifdef HALO_WITH_CUDA
-#define HALO_DISPATCH(device, fn, ...)                                         \
+#define HALO_DISPATCH(device, fn, ...)                                              \
   ((device) == ::halo::core::Device::kCuda ? ::halo::kernels::cuda::fn(__VA_ARGS__) \
                                            : ::halo::kernels::cpu::fn(__VA_ARGS__))
 #else
-#define HALO_DISPATCH(device, fn, ...)                                             \
-  ((device) == ::halo::core::Device::kCuda                                         \
+#define HALO_DISPATCH(device, fn, ...)                                                        \
+  ((device) == ::halo::core::Device::kCuda                                                    \
        ? (::halo::kernels::internal::NoCudaBuild(#fn), ::halo::kernels::cpu::fn(__VA_ARGS__)) \
        : ::halo::kernels::cpu::fn(__VA_ARGS__))
 #endif

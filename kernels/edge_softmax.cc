@@ -13,9 +13,9 @@ void EdgeSoftmax(const CsrView& g, const Tensor& scores, Tensor* out) {
   HALO_CHECK(scores.rows() == g.num_edges && scores.cols() >= 1)
       << "EdgeSoftmax: scores are [" << scores.rows() << " x " << scores.cols() << "], expected ["
       << g.num_edges << " x H]";
-  HALO_CHECK(out->SameShape(scores)) << "EdgeSoftmax: out is [" << out->rows() << " x "
-                                     << out->cols() << "], scores are [" << scores.rows()
-                                     << " x " << scores.cols() << "]";
+  HALO_CHECK(out->SameShape(scores))
+      << "EdgeSoftmax: out is [" << out->rows() << " x " << out->cols() << "], scores are ["
+      << scores.rows() << " x " << scores.cols() << "]";
   return HALO_DISPATCH(g.device, EdgeSoftmax, g, scores, out);
 }
 

@@ -22,8 +22,8 @@ void ScatterAddRows(const core::Tensor& x, const core::Array<int64_t>& idx, core
   const Device dev = x.device();
   CheckOn(dev, idx, "ScatterAddRows", "idx");
   CheckOn(dev, *out, "ScatterAddRows", "out");
-  HALO_CHECK(x.rows() == idx.size()) << "ScatterAddRows: " << x.rows() << " rows but "
-                                     << idx.size() << " indices";
+  HALO_CHECK(x.rows() == idx.size())
+      << "ScatterAddRows: " << x.rows() << " rows but " << idx.size() << " indices";
   HALO_CHECK(out->cols() == x.cols())
       << "ScatterAddRows: out has " << out->cols() << " columns, x has " << x.cols();
   return HALO_DISPATCH(dev, ScatterAddRows, x, idx, out);

@@ -17,8 +17,8 @@ void Gemm(bool trans_a, bool trans_b, float alpha, const core::Tensor& a, const 
   const int64_t kb = trans_b ? b.cols() : b.rows();
   const int64_t n = trans_b ? b.rows() : b.cols();
   HALO_CHECK(k == kb && c->rows() == m && c->cols() == n)
-      << "Gemm: op(a) is [" << m << " x " << k << "], op(b) is [" << kb << " x " << n
-      << "], c is [" << c->rows() << " x " << c->cols() << "]";
+      << "Gemm: op(a) is [" << m << " x " << k << "], op(b) is [" << kb << " x " << n << "], c is ["
+      << c->rows() << " x " << c->cols() << "]";
   return HALO_DISPATCH(dev, Gemm, trans_a, trans_b, alpha, a, b, beta, c);
 }
 
@@ -53,8 +53,6 @@ void Scale(float alpha, core::Tensor* x) {
   return HALO_DISPATCH(x->device(), Scale, alpha, x);
 }
 
-double SquaredNorm(const core::Tensor& x) {
-  return HALO_DISPATCH(x.device(), SquaredNorm, x);
-}
+double SquaredNorm(const core::Tensor& x) { return HALO_DISPATCH(x.device(), SquaredNorm, x); }
 
 }  // namespace halo::kernels

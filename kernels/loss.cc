@@ -15,8 +15,7 @@ float SoftmaxCrossEntropy(const core::Tensor& logits, const core::Array<int64_t>
       << "SoftmaxCrossEntropy: " << labels.size() << " labels for " << logits.rows() << " rows";
   HALO_CHECK(grad_logits->SameShape(logits))
       << "SoftmaxCrossEntropy: grad_logits is [" << grad_logits->rows() << " x "
-      << grad_logits->cols() << "], logits are [" << logits.rows() << " x " << logits.cols()
-      << "]";
+      << grad_logits->cols() << "], logits are [" << logits.rows() << " x " << logits.cols() << "]";
   return HALO_DISPATCH(logits.device(), SoftmaxCrossEntropy, logits, labels, grad_logits);
 }
 

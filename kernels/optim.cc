@@ -8,12 +8,10 @@ using internal::CheckOn;
 
 namespace {
 
-void CheckLike(const char* op, const char* name, const core::Tensor& param,
-               const core::Tensor& t) {
+void CheckLike(const char* op, const char* name, const core::Tensor& param, const core::Tensor& t) {
   CheckOn(param.device(), t, op, name);
-  HALO_CHECK(t.SameShape(param)) << op << ": " << name << " is [" << t.rows() << " x "
-                                 << t.cols() << "], param is [" << param.rows() << " x "
-                                 << param.cols() << "]";
+  HALO_CHECK(t.SameShape(param)) << op << ": " << name << " is [" << t.rows() << " x " << t.cols()
+                                 << "], param is [" << param.rows() << " x " << param.cols() << "]";
 }
 
 }  // namespace

@@ -52,9 +52,8 @@ void SpMMBackwardX(const CsrView& g, const Tensor& grad_out, const Tensor* w, Re
   HALO_CHECK(grad_x != nullptr) << "SpMMBackwardX: null grad_x";
   CheckOn(g.device, grad_out, "SpMMBackwardX", "grad_out");
   CheckOn(g.device, *grad_x, "SpMMBackwardX", "grad_x");
-  HALO_CHECK(grad_out.rows() == g.num_rows)
-      << "SpMMBackwardX: grad_out has " << grad_out.rows() << " rows, graph has " << g.num_rows
-      << " destinations";
+  HALO_CHECK(grad_out.rows() == g.num_rows) << "SpMMBackwardX: grad_out has " << grad_out.rows()
+                                            << " rows, graph has " << g.num_rows << " destinations";
   HALO_CHECK(grad_x->rows() == g.num_cols && grad_x->cols() == grad_out.cols())
       << "SpMMBackwardX: grad_x is [" << grad_x->rows() << " x " << grad_x->cols()
       << "], expected [" << g.num_cols << " x " << grad_out.cols() << "]";
@@ -74,9 +73,8 @@ void SpMMBackwardW(const CsrView& g, const Tensor& grad_out, const Tensor& x, Re
   HALO_CHECK(grad_out.rows() == g.num_rows && grad_out.cols() == x.cols())
       << "SpMMBackwardW: grad_out is [" << grad_out.rows() << " x " << grad_out.cols()
       << "], expected [" << g.num_rows << " x " << x.cols() << "]";
-  HALO_CHECK(heads >= 1 && x.cols() % heads == 0)
-      << "SpMMBackwardW: feature width " << x.cols() << " is not a multiple of " << heads
-      << " heads";
+  HALO_CHECK(heads >= 1 && x.cols() % heads == 0) << "SpMMBackwardW: feature width " << x.cols()
+                                                  << " is not a multiple of " << heads << " heads";
   HALO_CHECK(grad_w->rows() == g.num_edges && grad_w->cols() == heads)
       << "SpMMBackwardW: grad_w is [" << grad_w->rows() << " x " << grad_w->cols()
       << "], expected [" << g.num_edges << " x " << heads << "]";

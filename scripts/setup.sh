@@ -14,11 +14,12 @@ PACKAGES=(
   libyaml-cpp-dev
   nlohmann-json3-dev
   libspdlog-dev libfmt-dev
-  libopenblas-dev
+  libopenblas-dev libopenblas-openmp-dev
   libfaiss-dev
   libcpp-httplib-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
+  clang libclang-rt-14-dev
   iproute2 procps
   python3 python3-numpy python3-matplotlib
 )

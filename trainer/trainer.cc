@@ -150,6 +150,7 @@ Result<TrainResult> Trainer::Run() {
                  << data_.val_nodes.size() << " val, " << data_.test_nodes.size() << " test, "
                  << core::DeviceName(device_);
   TrainResult result;
+  double best_val_loss = 0;
   double train_seconds = 0;
   core::Progress progress("epochs", t.epochs);
   const int log_every = std::max(1, t.epochs / 20);
@@ -176,13 +177,22 @@ Result<TrainResult> Trainer::Run() {
                static_cast<double>(nodes.size());
       };
       const double val = accuracy(data_.val_nodes), test = accuracy(data_.test_nodes);
+      Tensor unused_grad(logits.rows(), logits.cols(), device_);
+      const double val_loss =
+          data_.val_nodes.empty()
+              ? 0.0
+              : kernels::SoftmaxCrossEntropy(logits, LabelsFor(data_.val_nodes, true), &unused_grad);
       line["train_acc"] = accuracy(data_.train_nodes);
       line["val_acc"] = val;
+      line["val_loss"] = val_loss;
       line["test_acc"] = test;
-      if (result.best_epoch < 0 || val > result.val_acc) {
+      // Model selection: best validation accuracy, ties broken by lower validation loss.
+      if (result.best_epoch < 0 || val > result.val_acc ||
+          (val == result.val_acc && val_loss < best_val_loss)) {
         result.val_acc = val;
         result.test_acc = test;
         result.best_epoch = epoch;
+        best_val_loss = val_loss;
       }
       result.final_val_acc = val;
       result.final_test_acc = test;

@@ -1,5 +1,6 @@
 // CPU elementwise activations and dropout. Outputs may alias inputs (the API allows it), so these
 // loops use no __restrict.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -71,10 +72,23 @@ void DropoutForward(float p, uint64_t seed, const core::Tensor& x, core::Tensor*
   }
   // The scale is computed once in float; CUDA uses the same expression so outputs match exactly.
   const float scale = 1.0f / (1.0f - p);
+  // One hash per block of kDropoutLanes elements (see dropout_hash.h); blocks are independent.
+  // Lane draws are 16-bit integers u, and u / 65536 >= p exactly when u >= ceil(p * 65536).
+  const uint32_t threshold = static_cast<uint32_t>(std::ceil(static_cast<double>(p) * 65536.0));
+  const int64_t full = n / kDropoutLanes;
 #pragma omp parallel for schedule(static) if (WorthParallel(n))
-  for (int64_t i = 0; i < n; ++i) {
-    const bool keep = DropoutKeepHash(p, seed, i);
-    md[i] = keep ? 1 : 0;
+  for (int64_t b = 0; b < full; ++b) {
+    const uint64_t h = DropoutBlockHash(seed, b);
+    const int64_t i = b * kDropoutLanes;
+    for (int l = 0; l < kDropoutLanes; ++l) {
+      const uint8_t keep = ((h >> (16 * l)) & 0xFFFFu) >= threshold ? 1 : 0;
+      md[i + l] = keep;
+      yd[i + l] = keep ? xd[i + l] * scale : 0.0f;
+    }
+  }
+  for (int64_t i = full * kDropoutLanes; i < n; ++i) {
+    const uint8_t keep = DropoutKeepHash(p, seed, i) ? 1 : 0;
+    md[i] = keep;
     yd[i] = keep ? xd[i] * scale : 0.0f;
   }
 }

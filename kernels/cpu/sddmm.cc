@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/dot.h"
 #include "kernels/cpu/parallel.h"
 #include "kernels/cpu/transpose.h"
 
@@ -33,11 +34,7 @@ void SDDMM(const CsrView& g, SddmmOp op, const Tensor& dst, const Tensor& src, i
         for (int64_t h = 0; h < heads; ++h) oe[h] = dv[h] + su[h];
         continue;
       }
-      for (int64_t h = 0; h < heads; ++h) {
-        float acc = 0.0f;
-        for (int64_t f = 0; f < feats; ++f) acc += dv[h * feats + f] * su[h * feats + f];
-        oe[h] = acc;
-      }
+      for (int64_t h = 0; h < heads; ++h) oe[h] = Dot(dv + h * feats, su + h * feats, feats);
     }
   }
 }
@@ -83,8 +80,8 @@ void SDDMMBackward(const CsrView& g, SddmmOp op, const Tensor& dst, const Tensor
     }
     const Transposed t = Transpose(g);
     const int64_t* __restrict tptr = t.indptr.data();
-    const int64_t* __restrict tdst = t.dst.data();
-    const int64_t* __restrict tedge = t.edge.data();
+    const int64_t* __restrict tdst = t.dst.get();
+    const int64_t* __restrict tedge = t.edge.get();
 #pragma omp parallel for schedule(dynamic, kRowChunk) if (WorthParallel(g.num_edges * cols))
     for (int64_t u = 0; u < g.num_cols; ++u) {
       float* __restrict gu = gs + u * cols;

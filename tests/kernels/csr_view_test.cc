@@ -34,6 +34,8 @@ TEST(DeviceCsrTest, DefaultIsEmpty) {
 }
 
 TEST(DeviceCsrDeathTest, RejectsOutOfRangeColumns) {
+  // The OpenMP pool is already up: re-exec the binary rather than fork a threaded process.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   core::Csr csr;
   csr.indptr = {0, 1};
   csr.indices = {5};

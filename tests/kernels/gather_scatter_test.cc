@@ -57,6 +57,8 @@ TEST(ScatterAddRowsTest, MatchesSerialLoopExactly) {
 }
 
 TEST(GatherScatterDeathTest, BadIndexOrShapeAborts) {
+  // The OpenMP pool is already up: re-exec the binary rather than fork a threaded process.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   const Tensor x = RandomTensor(4, 2, 1);
   Tensor out(1, 2);
   EXPECT_DEATH(GatherRows(x, core::Array<int64_t>::FromVector({4}), &out), "outside \\[0, 4\\)");

@@ -72,6 +72,8 @@ TEST(GemmTest, EmptyInnerDimensionScalesC) {
 }
 
 TEST(GemmDeathTest, ShapeMismatchAborts) {
+  // The OpenMP pool is already up: re-exec the binary rather than fork a threaded process.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   const Tensor a = RandomTensor(4, 3, 1);
   const Tensor b = RandomTensor(4, 2, 2);
   Tensor c(4, 2);

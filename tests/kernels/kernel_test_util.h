@@ -82,8 +82,8 @@ inline core::Tensor Poisoned(int64_t rows, int64_t cols) {
 }
 
 // Elementwise |got - want| <= atol + rtol * |want|, reporting the first few mismatches.
-inline void ExpectClose(const std::vector<float>& got, const std::vector<double>& want,
-                        double atol, double rtol, const char* what) {
+inline void ExpectClose(const std::vector<float>& got, const std::vector<double>& want, double atol,
+                        double rtol, const char* what) {
   ASSERT_EQ(got.size(), want.size()) << what;
   int reported = 0;
   for (size_t i = 0; i < got.size(); ++i) {

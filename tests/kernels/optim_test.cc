@@ -24,7 +24,8 @@ TEST(SgdTest, MatchesReferenceOverSteps) {
     SCOPED_TRACE(momentum);
     const double lr = 0.1f, wd = 0.01f;
     Tensor param = RandomTensor(kN, 1, 1);
-    Tensor buf = Tensor::Zeros(kN, 1);
+    // Step 1 must overwrite the buffer, whatever it holds.
+    Tensor buf = RandomTensor(kN, 1, 77);
     const std::vector<float> p0 = param.ToVector();
     std::vector<double> p(p0.begin(), p0.end());
     std::vector<double> b(kN, 0.0);
@@ -57,8 +58,7 @@ TEST(AdamTest, MatchesReferenceOverSteps) {
     std::vector<double> p(p0.begin(), p0.end()), mr(kN, 0.0), vr(kN, 0.0);
     for (int step = 1; step <= kSteps; ++step) {
       const std::vector<float> g = RandomVector(kN, 200 + step);
-      AdamStep(lr, b1, b2, eps, wd, decoupled, step, Tensor::FromVector(g, kN, 1), &m, &v,
-               &param);
+      AdamStep(lr, b1, b2, eps, wd, decoupled, step, Tensor::FromVector(g, kN, 1), &m, &v, &param);
       for (int64_t i = 0; i < kN; ++i) {
         double gi = g[i];
         if (decoupled) {
