@@ -4,6 +4,8 @@
 
 #include "core/fs.h"
 #include "core/npy.h"
+#include "storage/feature_store.h"
+#include "storage/part_store_writer.h"
 
 namespace halo::partition {
 
@@ -11,6 +13,8 @@ using core::Result;
 using core::Status;
 
 namespace {
+
+using core::NodeId;
 
 template <typename T>
 Status Put(const std::string& dir, const std::string& kind, const std::vector<T>& data,
@@ -58,7 +62,8 @@ Status Get(const std::string& root, const core::PartInfo& info, const std::strin
 }  // namespace
 
 Result<std::map<std::string, std::string>> WritePartFiles(const std::string& dir,
-                                                          const LocalPart& part) {
+                                                          const LocalPart& part,
+                                                          NodeId node_begin) {
   HALO_RETURN_IF_ERROR(core::MakeDirs(dir));
   std::map<std::string, std::string> files;
   const int64_t num_local = part.num_local();
@@ -70,18 +75,63 @@ Result<std::map<std::string, std::string>> WritePartFiles(const std::string& dir
   }
   HALO_RETURN_IF_ERROR(Put(dir, "local_to_global", part.local_to_global, {num_local}, &files));
   HALO_RETURN_IF_ERROR(PutMask(dir, "is_inner", part.is_inner, &files));
-  if (part.feature_dim > 0) {
-    HALO_RETURN_IF_ERROR(
-        Put(dir, "features", part.features, {part.num_inner, part.feature_dim}, &files));
-  }
-  if (!part.labels.empty()) {
-    HALO_RETURN_IF_ERROR(Put(dir, "labels", part.labels, {part.num_inner}, &files));
-  }
-  HALO_RETURN_IF_ERROR(PutMask(dir, "train_mask", part.train_mask, &files));
-  HALO_RETURN_IF_ERROR(PutMask(dir, "val_mask", part.val_mask, &files));
-  HALO_RETURN_IF_ERROR(PutMask(dir, "test_mask", part.test_mask, &files));
+  storage::PartStoreData data;
+  data.node_begin = node_begin;
+  data.num_rows = part.num_inner;
+  data.feature_dim = part.feature_dim;
+  data.features = part.features.empty() ? nullptr : part.features.data();
+  data.labels = part.labels.empty() ? nullptr : part.labels.data();
+  data.train_mask = part.train_mask.empty() ? nullptr : part.train_mask.data();
+  data.val_mask = part.val_mask.empty() ? nullptr : part.val_mask.data();
+  data.test_mask = part.test_mask.empty() ? nullptr : part.test_mask.data();
+  HALO_RETURN_IF_ERROR(storage::WritePartStore(dir + "/store", data));
+  files["store"] = "store";
   return files;
 }
+
+namespace {
+
+// Node data of an inner range from the part's RocksDB store.
+Status ReadNodeDataFromStore(const std::string& store_dir, const core::PartInfo& info,
+                             LocalPart* p) {
+  storage::FeatureStoreOptions options;
+  options.mem_budget_mb = 0;  // one sequential pass: no hot set needed
+  HALO_ASSIGN_OR_RETURN(auto store, storage::FeatureStore::Open(store_dir, options));
+  if (store->node_begin() != info.node_begin || store->num_rows() != info.num_inner) {
+    return Status::Corruption(store_dir + ": store holds rows [" +
+                              std::to_string(store->node_begin()) + ", " +
+                              std::to_string(store->node_end()) + "), partition.json says [" +
+                              std::to_string(info.node_begin) + ", " +
+                              std::to_string(info.node_end) + ")");
+  }
+  const auto n = static_cast<size_t>(info.num_inner);
+  std::vector<int64_t> ids(n);
+  for (size_t i = 0; i < n; ++i) ids[i] = info.node_begin + static_cast<int64_t>(i);
+  if (store->has_features()) {
+    p->feature_dim = store->feature_dim();
+    p->features.resize(n * static_cast<size_t>(p->feature_dim));
+    HALO_RETURN_IF_ERROR(store->GetFeatures(ids.data(), n, p->features.data()));
+  }
+  if (store->has_labels()) {
+    p->labels.resize(n);
+    HALO_RETURN_IF_ERROR(store->GetLabels(ids.data(), n, p->labels.data()));
+  }
+  if (store->has_masks()) {
+    std::vector<uint8_t> masks(n * 3);
+    HALO_RETURN_IF_ERROR(store->GetMasks(ids.data(), n, masks.data()));
+    p->train_mask.resize(n);
+    p->val_mask.resize(n);
+    p->test_mask.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      p->train_mask[i] = masks[3 * i];
+      p->val_mask[i] = masks[3 * i + 1];
+      p->test_mask[i] = masks[3 * i + 2];
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
 
 Result<LocalPart> ReadPartFiles(const std::string& partition_dir, const core::PartInfo& info) {
   const std::string& dir = partition_dir;
@@ -104,6 +154,11 @@ Result<LocalPart> ReadPartFiles(const std::string& partition_dir, const core::Pa
       return Status::Corruption(partition_dir + "/" + info.dir + ": local node " + std::to_string(l) + " (global " +
                                 std::to_string(g) + ") breaks the inner-then-halo layout");
     }
+  }
+  auto store = info.files.find("store");
+  if (store != info.files.end()) {
+    HALO_RETURN_IF_ERROR(ReadNodeDataFromStore(partition_dir + "/" + store->second, info, &p));
+    return p;
   }
   std::vector<int64_t> shape;
   HALO_RETURN_IF_ERROR(Get(dir, info, "features", false, info.num_inner, &p.features, &shape));

@@ -261,7 +261,7 @@ Result<PartitionReport> PartitionGraph(GraphData graph, const PartitionOptions& 
       info.num_val = count(lp.val_mask);
       info.num_test = count(lp.test_mask);
       info.dir = "part" + std::to_string(p);
-      auto files = WritePartFiles(staging.path() + "/" + info.dir, lp);
+      auto files = WritePartFiles(staging.path() + "/" + info.dir, lp, info.node_begin);
       if (files.ok()) {
         for (auto& [kind, name] : files.value()) info.files[kind] = info.dir + "/" + name;
       } else {

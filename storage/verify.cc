@@ -40,11 +40,13 @@ class Tally {
   std::string examples_;
 };
 
-// Scans one kind's column family and compares it with `source` (num_rows rows of row_bytes, or
-// null when the partition has no such kind).
+// Scans one kind's column family: key coverage of [node_begin, node_begin + num_rows), value
+// sizes, and the CRC recorded in meta. When the partition also has the kind as .npy files,
+// `source` holds those rows (num_rows x row_bytes) and every row is compared byte for byte;
+// `present` says whether the partition has the kind at all.
 void CheckKind(const RocksPart& db, Cf cf, const char* kind, const StoreMeta& meta,
-               NodeId node_begin, int64_t num_rows, size_t row_bytes, const char* source,
-               VerifyReport* report) {
+               NodeId node_begin, int64_t num_rows, size_t row_bytes, bool present,
+               const char* source, VerifyReport* report) {
   const std::string k = kind;
   std::vector<std::string>& problems = report->problems;
   Tally missing(k + ": missing keys"), extra(k + ": keys outside the part range"),
@@ -89,7 +91,6 @@ void CheckKind(const RocksPart& db, Cf cf, const char* kind, const StoreMeta& me
     problems.push_back(k + ": reading failed: " + it->status().ToString());
     return;
   }
-  const bool present = source != nullptr;
   if (!present) {
     if (keys > 0) {
       problems.push_back(k + ": the partition has none but the store holds " +
@@ -105,6 +106,7 @@ void CheckKind(const RocksPart& db, Cf cf, const char* kind, const StoreMeta& me
     problems.push_back(k + ": CRC-32 of the values read is " + std::to_string(crc) +
                        ", meta records " + std::to_string(stored->second));
   }
+  if (source == nullptr) return;
   const uint32_t want = Crc32(0, source, static_cast<size_t>(num_rows) * row_bytes);
   if (want != crc) {
     problems.push_back(k + ": CRC-32 of the values read is " + std::to_string(crc) +
@@ -153,13 +155,21 @@ Status VerifyPart(const std::string& partition_dir, core::PartId part, const std
   };
   expect("node_begin", meta.node_begin, info.node_begin);
   expect("num_rows", meta.num_rows, info.num_inner);
-  expect("feature_dim", meta.feature_dim, src.feature_dim);
+  // A partition written by halo-partition keeps node data only in its store: then the kinds
+  // and dimensions come from partition.json and the store's meta, and values are checked for
+  // coverage and against the CRCs recorded at write time. Older partitions (or hand-made ones)
+  // also have .npy node files, and then every row is compared with them.
+  const bool has_node_files = info.files.count("features") || info.files.count("labels") ||
+                              info.files.count("train_mask") || info.files.count("val_mask") ||
+                              info.files.count("test_mask");
+  const bool src_masks = !src.train_mask.empty() || !src.val_mask.empty() || !src.test_mask.empty();
+  const int64_t want_dim = has_node_files ? src.feature_dim : pmeta.feature_dim;
+  expect("feature_dim", meta.feature_dim, want_dim);
   if (info.files.count("features") && pmeta.feature_dim != src.feature_dim) {
     r->problems.push_back("partition.json feature_dim " + std::to_string(pmeta.feature_dim) +
                           " disagrees with the features file (" + std::to_string(src.feature_dim) +
                           ")");
   }
-  const bool src_masks = !src.train_mask.empty() || !src.val_mask.empty() || !src.test_mask.empty();
   auto kind_check = [&](const char* kind, bool store, bool partition) {
     if (store != partition) {
       r->problems.push_back(std::string("meta: kind ") + kind + (store ? " present" : " absent") +
@@ -167,14 +177,17 @@ Status VerifyPart(const std::string& partition_dir, core::PartId part, const std
                             " in the partition");
     }
   };
-  kind_check(kFeaturesCf, meta.has_features, src.feature_dim > 0);
-  kind_check(kLabelsCf, meta.has_labels, !src.labels.empty());
-  kind_check(kMasksCf, meta.has_masks, src_masks);
+  const bool want_features = want_dim > 0;
+  const bool want_labels = has_node_files ? !src.labels.empty() : pmeta.num_classes > 0;
+  const bool want_masks = has_node_files ? src_masks : meta.has_masks;
+  kind_check(kFeaturesCf, meta.has_features, want_features);
+  kind_check(kLabelsCf, meta.has_labels, want_labels);
+  kind_check(kMasksCf, meta.has_masks, want_masks);
   std::vector<std::string> src_mask_kinds;
   if (!src.train_mask.empty()) src_mask_kinds.push_back("train");
   if (!src.val_mask.empty()) src_mask_kinds.push_back("val");
   if (!src.test_mask.empty()) src_mask_kinds.push_back("test");
-  if (meta.mask_kinds != src_mask_kinds) {
+  if (has_node_files && meta.mask_kinds != src_mask_kinds) {
     r->problems.push_back("meta: mask kinds differ from the partition's mask files");
   }
 
@@ -182,10 +195,11 @@ Status VerifyPart(const std::string& partition_dir, core::PartId part, const std
     // Ranges agree: compare the rows themselves.
     const size_t n = static_cast<size_t>(info.num_inner);
     CheckKind(*db, Cf::kFeatures, kFeaturesCf, meta, info.node_begin, info.num_inner,
-              static_cast<size_t>(src.feature_dim) * sizeof(float),
+              static_cast<size_t>(want_dim) * sizeof(float), want_features,
               src.feature_dim > 0 ? reinterpret_cast<const char*>(src.features.data()) : nullptr,
               r);
     CheckKind(*db, Cf::kLabels, kLabelsCf, meta, info.node_begin, info.num_inner, sizeof(int64_t),
+              want_labels,
               src.labels.empty() ? nullptr : reinterpret_cast<const char*>(src.labels.data()), r);
     std::vector<uint8_t> masks;
     if (src_masks) {
@@ -198,7 +212,7 @@ Status VerifyPart(const std::string& partition_dir, core::PartId part, const std
       }
     }
     CheckKind(*db, Cf::kMasks, kMasksCf, meta, info.node_begin, info.num_inner, kMaskRowBytes,
-              src_masks ? reinterpret_cast<const char*>(masks.data()) : nullptr, r);
+              want_masks, src_masks ? reinterpret_cast<const char*>(masks.data()) : nullptr, r);
   }
   if (r->ok()) return Status::OK();
   std::string msg = db_dir + ": part store does not match part " + std::to_string(part) + " of " +

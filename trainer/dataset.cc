@@ -2,8 +2,8 @@
 
 #include <map>
 
-#include "core/npy.h"
 #include "partition/part_files.h"
+#include "storage/feature_store.h"
 
 namespace halo::trainer {
 
@@ -40,23 +40,33 @@ Result<TrainingData> LoadTrainingData(const std::string& partition_dir, int part
   const auto dim = static_cast<size_t>(d.feature_dim);
   d.features.assign(static_cast<size_t>(d.num_local) * dim, 0.0f);
   std::copy(lp.features.begin(), lp.features.end(), d.features.begin());
-  // Halo rows live in their owner parts: read each owner's feature file once.
+  // Halo rows live in their owner parts' stores: one batched read per owner.
   const core::PartitionBook book = core::PartitionBook::FromMeta(d.meta);
-  std::map<core::PartId, std::vector<float>> owner_features;
+  std::map<core::PartId, std::vector<int64_t>> halo_by_owner;  // owner -> local IDs
   for (int64_t l = d.num_inner; l < d.num_local; ++l) {
-    const NodeId g = d.local_to_global[static_cast<size_t>(l)];
-    const core::PartId owner = book.Owner(g);
-    auto it = owner_features.find(owner);
-    if (it == owner_features.end()) {
-      const core::PartInfo& oi = d.meta.parts[static_cast<size_t>(owner)];
-      const std::string path = partition_dir + "/" + oi.files.at("features");
-      HALO_ASSIGN_OR_RETURN(auto rows, core::ReadNpyAs<float>(path));
-      it = owner_features.emplace(owner, std::move(rows)).first;
+    halo_by_owner[book.Owner(d.local_to_global[static_cast<size_t>(l)])].push_back(l);
+  }
+  for (const auto& [owner, locals] : halo_by_owner) {
+    const core::PartInfo& oi = d.meta.parts[static_cast<size_t>(owner)];
+    auto store_file = oi.files.find("store");
+    if (store_file == oi.files.end()) {
+      return Status::Corruption(partition_dir + ": part " + std::to_string(owner) +
+                                " lists no store for its node data");
     }
-    const auto row = static_cast<size_t>(g - book.Begin(owner));
-    std::copy(it->second.begin() + static_cast<std::ptrdiff_t>(row * dim),
-              it->second.begin() + static_cast<std::ptrdiff_t>((row + 1) * dim),
-              d.features.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(l) * dim));
+    storage::FeatureStoreOptions options;
+    options.mem_budget_mb = 0;
+    HALO_ASSIGN_OR_RETURN(auto store, storage::FeatureStore::Open(
+                                          partition_dir + "/" + store_file->second, options));
+    std::vector<int64_t> ids;
+    ids.reserve(locals.size());
+    for (int64_t l : locals) ids.push_back(d.local_to_global[static_cast<size_t>(l)]);
+    std::vector<float> rows(ids.size() * dim);
+    HALO_RETURN_IF_ERROR(store->GetFeatures(ids.data(), ids.size(), rows.data()));
+    for (size_t i = 0; i < locals.size(); ++i) {
+      std::copy(rows.begin() + static_cast<std::ptrdiff_t>(i * dim),
+                rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * dim),
+                d.features.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(locals[i]) * dim));
+    }
   }
   if (normalize_features) {
     for (int64_t r = 0; r < d.num_local; ++r) {

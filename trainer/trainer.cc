@@ -53,6 +53,12 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config) {
   if (config.train.num_threads > 0) omp_set_num_threads(config.train.num_threads);
   HALO_ASSIGN_OR_RETURN(t->data_, LoadTrainingData(config.dataset.partition_dir, config.dataset.part,
                                                     config.dataset.normalize_features));
+  if (t->data_.meta.num_parts > 1 && t->data_.meta.halo_hops < config.model.num_layers) {
+    HALO_LOG(Warning) << config.dataset.partition_dir << " keeps a " << t->data_.meta.halo_hops
+                      << "-hop halo but the model has " << config.model.num_layers
+                      << " layers: neighborhoods beyond the halo are cut (partition with "
+                      << "--halo_hops=" << config.model.num_layers << ")";
+  }
   if (t->data_.train_nodes.empty()) {
     return Status::InvalidArgument("part " + std::to_string(config.dataset.part) +
                                    " has no labeled training nodes");

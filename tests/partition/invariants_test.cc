@@ -569,11 +569,37 @@ void RunAndCheck(const GraphData& graph, const RefGraph& ref, const PartitionOpt
   CheckPartition(graph, ref, opt, &r.value(), check, out);
 }
 
-// All regular files under `dir`: relative path -> content.
+bool InStore(const fs::path& relative) {
+  for (const auto& part : relative) {
+    if (part == "store") return true;
+  }
+  return false;
+}
+
+// All regular files under `dir`: relative path -> content. A part's RocksDB store is compared
+// by content instead (its files carry DB identities and timestamps): its rows in key order.
 std::map<std::string, std::string> ReadTree(const std::string& dir) {
   std::map<std::string, std::string> files;
+  auto meta = core::ReadPartitionMeta(dir);
+  EXPECT_TRUE(meta.ok()) << meta.status().ToString();
+  if (meta.ok()) {
+    for (const core::PartInfo& info : meta->parts) {
+      auto part = ReadPartFiles(dir, info);
+      EXPECT_TRUE(part.ok()) << part.status().ToString();
+      if (!part.ok()) continue;
+      auto bytes = [](const auto& v) {
+        return std::string(reinterpret_cast<const char*>(v.data()),
+                           v.size() * sizeof(v.data()[0]));
+      };
+      const std::string key = info.dir + "/store rows ";
+      files[key + "features"] = bytes(part->features);
+      files[key + "labels"] = bytes(part->labels);
+      files[key + "masks"] =
+          bytes(part->train_mask) + bytes(part->val_mask) + bytes(part->test_mask);
+    }
+  }
   for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
+    if (!entry.is_regular_file() || InStore(fs::relative(entry.path(), dir))) continue;
     std::ifstream in(entry.path(), std::ios::binary);
     files[fs::relative(entry.path(), dir).string()] =
         std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
