@@ -8,6 +8,8 @@
 #include <numeric>
 #include <type_traits>
 
+#include "core/random.h"
+
 namespace halo::partition {
 
 using core::Csr;
@@ -22,14 +24,6 @@ static_assert(std::is_same_v<idx_t, MetisIdx>, "MetisIdx must match METIS's idx_
 namespace {
 
 constexpr int64_t kMaxMetisIndex = std::numeric_limits<MetisIdx>::max();
-
-// splitmix64: a small, well-mixed, portable generator (identical output everywhere).
-uint64_t SplitMix64(uint64_t* state) {
-  uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 Status CheckMetisBounds(int64_t nodes, int64_t entries) {
   if (nodes >= kMaxMetisIndex || entries >= kMaxMetisIndex) {
@@ -150,9 +144,9 @@ Result<std::vector<PartId>> MetisPartition(const MetisGraph& graph,
 std::vector<PartId> RandomPartition(int64_t num_nodes, int32_t num_parts, uint64_t seed) {
   std::vector<NodeId> perm(static_cast<size_t>(num_nodes));
   std::iota(perm.begin(), perm.end(), 0);
-  uint64_t state = seed;
+  core::Rng rng(seed);
   for (int64_t i = num_nodes - 1; i > 0; --i) {  // Fisher-Yates
-    const auto j = static_cast<int64_t>(SplitMix64(&state) % static_cast<uint64_t>(i + 1));
+    const auto j = static_cast<int64_t>(rng.Uniform(static_cast<uint64_t>(i + 1)));
     std::swap(perm[static_cast<size_t>(i)], perm[static_cast<size_t>(j)]);
   }
   std::vector<PartId> parts(static_cast<size_t>(num_nodes));

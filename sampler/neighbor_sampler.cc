@@ -6,9 +6,12 @@
 
 #include "core/check.h"
 #include "sampler/node_id_map.h"
-#include "sampler/random.h"
+#include "core/random.h"
 
 namespace halo::sampler {
+
+using core::DeriveSeed;
+using core::Rng;
 namespace {
 
 // Checks what a (possibly remote) source returned before trusting it as a CSR.

@@ -5,9 +5,12 @@
 #include <utility>
 
 #include "core/check.h"
-#include "sampler/random.h"
+#include "core/random.h"
 
 namespace halo::sampler {
+
+using core::DeriveSeed;
+using core::Rng;
 
 std::vector<NodeId> ShuffleSeeds(std::vector<NodeId> seeds, uint64_t seed, int64_t epoch) {
   Rng rng(DeriveSeed(seed, static_cast<uint64_t>(epoch)));

@@ -1,9 +1,10 @@
 #include "storage/graph_store.h"
 
 #include <algorithm>
-#include <unordered_set>
 
 #include "core/partition_book.h"
+#include "core/random.h"
+#include "core/row_sampling.h"
 #include "storage/part_arrays.h"
 
 namespace halo::storage {
@@ -11,64 +12,6 @@ namespace halo::storage {
 using core::NodeId;
 using core::Result;
 using core::Status;
-
-namespace {
-
-constexpr uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
-
-uint64_t Mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
-// splitmix64 stream seeded by (seed, node): the draws of one node never depend on anything else.
-class NodeRng {
- public:
-  NodeRng(uint64_t seed, NodeId node)
-      : state_(Mix(seed ^ Mix(static_cast<uint64_t>(node) + kGolden))) {}
-  uint64_t Next() { return Mix(state_ += kGolden); }
-  // Uniform in [0, bound), bound > 0 (Lemire's multiply-shift with rejection: unbiased).
-  uint64_t Below(uint64_t bound) {
-    unsigned __int128 m = static_cast<unsigned __int128>(Next()) * bound;
-    uint64_t low = static_cast<uint64_t>(m);
-    if (low < bound) {
-      const uint64_t threshold = (0 - bound) % bound;
-      while (low < threshold) {
-        m = static_cast<unsigned __int128>(Next()) * bound;
-        low = static_cast<uint64_t>(m);
-      }
-    }
-    return static_cast<uint64_t>(m >> 64);
-  }
-
- private:
-  uint64_t state_;
-};
-
-// Floyd's algorithm: k distinct positions of [0, d), k < d, ascending.
-void SampleDistinct(NodeRng* rng, int64_t d, int64_t k, std::vector<int64_t>* out) {
-  out->clear();
-  if (k <= 32) {
-    for (int64_t j = d - k; j < d; ++j) {
-      const int64_t t = static_cast<int64_t>(rng->Below(static_cast<uint64_t>(j) + 1));
-      const bool seen = std::find(out->begin(), out->end(), t) != out->end();
-      out->push_back(seen ? j : t);
-    }
-  } else {
-    std::unordered_set<int64_t> chosen;
-    chosen.reserve(static_cast<size_t>(k) * 2);
-    for (int64_t j = d - k; j < d; ++j) {
-      const int64_t t = static_cast<int64_t>(rng->Below(static_cast<uint64_t>(j) + 1));
-      const int64_t pick = chosen.insert(t).second ? t : j;
-      if (pick == j) chosen.insert(j);
-      out->push_back(pick);
-    }
-  }
-  std::sort(out->begin(), out->end());
-}
-
-}  // namespace
 
 Result<std::unique_ptr<GraphStore>> GraphStore::Open(const std::string& partition_dir,
                                                      core::PartId part) {
@@ -158,27 +101,20 @@ Status GraphStore::SampleInNeighbors(const NodeId* seeds, size_t n, int fanout, 
   if (fanout >= 0) {
     out->neighbors.reserve(std::min<size_t>(n * static_cast<size_t>(fanout), size_t{1} << 24));
   }
+  // Draws depend only on (seed, global node ID): core's row sampling, the same routine the
+  // local sampler uses.
   std::vector<int64_t> picks;
+  core::PositionSet scratch;
   const NodeId* l2g = local_to_global_.data();
   const NodeId* cols = csr_.indices.data();
   for (size_t i = 0; i < n; ++i) {
     const int64_t row = seeds[i] - node_begin_;
     const int64_t begin = csr_.indptr[row];
     const int64_t d = csr_.indptr[row + 1] - begin;
-    if (fanout < 0 || (!replace && d <= fanout)) {
-      for (int64_t e = begin; e < begin + d; ++e) out->neighbors.push_back(l2g[cols[e]]);
-    } else if (d > 0) {
-      NodeRng rng(seed, seeds[i]);
-      if (replace) {
-        for (int k = 0; k < fanout; ++k) {
-          const int64_t e = begin + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(d)));
-          out->neighbors.push_back(l2g[cols[e]]);
-        }
-      } else {
-        SampleDistinct(&rng, d, fanout, &picks);
-        for (int64_t p : picks) out->neighbors.push_back(l2g[cols[begin + p]]);
-      }
-    }
+    picks.resize(static_cast<size_t>(core::SampleCount(d, fanout, replace)));
+    core::Rng rng(core::DeriveSeed(seed, static_cast<uint64_t>(seeds[i])));
+    core::SampleRowPositions(d, fanout, replace, &rng, &scratch, picks.data());
+    for (int64_t p : picks) out->neighbors.push_back(l2g[cols[begin + p]]);
     out->offsets.push_back(static_cast<int64_t>(out->neighbors.size()));
   }
   return Status::OK();

@@ -11,10 +11,11 @@
 //
 // Each call: (1) checks every ID is in [0, num_nodes), else OutOfRange naming the first bad ID
 // and its position, before any network traffic; (2) splits the IDs by owner and de-duplicates
-// them per owner (each distinct ID is fetched once; the batch sent to a part is sorted);
-// (3) sends one request per remote owner, all at once, and meanwhile answers the local part
-// in-process; (4) waits for every reply within the call's deadline and scatters the rows into
-// request order. Duplicates and empty requests are fine (an empty request sends nothing).
+// them per owner (each distinct ID is fetched once); (3) sends the requests to every remote
+// owner at once (a large batch as several requests of max_ids_per_request IDs, so that the
+// store's work and the transfer overlap), and meanwhile answers the local part in-process;
+// (4) waits for every reply within the call's deadline and scatters the rows into request order.
+// Duplicates and empty requests are fine (an empty request sends nothing).
 //
 // Failures: a store that is down, slow or answering with an error makes the call fail with an
 // error naming the part and its endpoint ("part 1 (tcp://127.0.0.1:7001): GetFeatures: no reply
@@ -45,11 +46,16 @@
 
 namespace halo::storage {
 
+struct SampleParams;  // storage/store_protocol.h
+
 struct StoreClientOptions {
   // Bounds every call, all parts and retries included.
   std::chrono::milliseconds deadline{5000};
-  // Attempts per part per call (the deadline is shared among them).
+  // Attempts per request (the deadline is shared among them).
   int max_attempts = 2;
+  // A part's IDs are sent in requests of at most this many, all at once, so that the store
+  // gathers one while the client receives another (and several store workers gather at once).
+  size_t max_ids_per_request = 4096;
   net::ClientOptions net;
 };
 
@@ -110,29 +116,47 @@ class StoreClient {
  private:
   struct Part {
     std::string endpoint;
-    std::unique_ptr<net::RpcClient> rpc;  // null for a local part
+    std::unique_ptr<net::RpcClient> rpc;  // null for a part served in-process
     const FeatureStore* features = nullptr;
     const GraphStore* graph = nullptr;
     bool local() const { return rpc == nullptr; }
   };
-  // IDs split by owner: unique[p] sorted distinct IDs of part p; for request position i,
-  // part_of[i] and slot_of[i] index unique[part_of[i]].
+  // IDs split by owner. unique[p]: the distinct IDs of part p in first-occurrence order (moved
+  // into the requests);
+  // counts[p]: how many. Request position i reads slot slot_of[i] of part part_of[i].
   struct Routing {
     std::vector<std::vector<int64_t>> unique;
+    std::vector<size_t> counts;
     std::vector<int32_t> part_of;
     std::vector<uint32_t> slot_of;
   };
-  // One reply per part that had IDs, or a local answer.
-  struct PartReply;
+
+  // One part's answer: replies to consecutive chunks of chunk_size IDs of its unique list (the
+  // last may be shorter); one chunk for a part served in-process.
+  struct Fetched {
+    std::vector<net::Message> chunks;
+    size_t chunk_size = 0;
+  };
 
   StoreClient(core::PartitionBook book, int64_t feature_dim, StoreClientOptions options);
-  core::Result<Routing> Route(const int64_t* ids, size_t n, const char* what) const;
-  // Runs `type` for every part with IDs: remote requests out first, then local work, then waits.
-  core::Status Fetch(uint16_t type, const Routing& routing, const struct SampleParamsForFetch* sp,
-                     std::vector<PartReply>* replies) const;
-  core::Status PartError(core::PartId p, const char* what, const core::Status& s) const;
+  core::Result<Routing> Route(uint16_t type, const int64_t* ids, size_t n) const;
+  // The answers of every part with IDs: requests to remote parts go out first (in chunks of at
+  // most max_ids_per_request IDs), local parts are answered meanwhile, then every reply is
+  // awaited together.
+  core::Result<std::vector<Fetched>> Fetch(uint16_t type, Routing* routing,
+                                           const SampleParams* params) const;
+  // Each chunk checked against its ID count by `parse(message, count)`: views[part][chunk].
+  template <typename View, typename Parse>
+  core::Result<std::vector<std::vector<View>>> ParseAll(uint16_t type, const Routing& routing,
+                                                        const std::vector<Fetched>& fetched,
+                                                        Parse parse) const;
+  core::Result<net::Message> AnswerLocally(core::PartId p, uint16_t type,
+                                           const std::vector<int64_t>& ids,
+                                           const SampleParams* params) const;
+  // `s` with the part, its endpoint and the request named in front.
+  core::Status PartError(core::PartId p, uint16_t type, const core::Status& s) const;
   core::Result<SampledNeighbors> Neighbors(uint16_t type, const std::vector<int64_t>& ids,
-                                           int fanout, bool replace, uint64_t seed) const;
+                                           const SampleParams* params) const;
 
   core::PartitionBook book_;
   int64_t feature_dim_ = 0;

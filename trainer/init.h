@@ -14,9 +14,6 @@ void GlorotUniform(uint64_t seed, core::Tensor* weight);
 void UniformInit(uint64_t seed, float bound, core::Tensor* weight);
 void ZeroInit(core::Tensor* weight);
 
-// A uniform double in [0, 1) from a splitmix64 stream; the same on every platform.
-double UniformDouble(uint64_t* state);
-uint64_t SplitMix64(uint64_t* state);
 // Mixes two values into a well-spread seed (for per-layer, per-step seeds).
 uint64_t MixSeed(uint64_t a, uint64_t b);
 

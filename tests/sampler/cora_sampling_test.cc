@@ -5,12 +5,15 @@
 #include "partition/readers/reader.h"
 #include "sampler/local_neighbor_source.h"
 #include "sampler/neighbor_sampler.h"
-#include "sampler/random.h"
+#include "core/random.h"
 #include "sampler/seed_batches.h"
 #include "tests/sampler/sampler_checks.h"
 #include "tests/test_util.h"
 
 namespace halo::sampler {
+
+using core::DeriveSeed;
+using core::Rng;
 namespace {
 
 class CoraSamplingTest : public ::testing::Test {

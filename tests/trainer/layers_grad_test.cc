@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "core/csr.h"
+#include "core/random.h"
 #include "core/tensor.h"
 #include "kernels/activation.h"
 #include "kernels/loss.h"
@@ -109,11 +110,11 @@ Tensor ToTensor(const Mat& m) {
 }
 
 // Random values that are exactly representable in float, so the float layer and the double
-// reference see identical inputs. trainer::UniformDouble is the same on every platform.
+// reference see identical inputs. core::Rng is the same on every platform.
 Mat RandomMat(int64_t rows, int64_t cols, uint64_t seed, double lo = -1.0, double hi = 1.0) {
-  uint64_t state = MixSeed(seed, 0x5eed);  // unrelated streams for nearby seeds
+  core::Rng rng(MixSeed(seed, 0x5eed));  // unrelated streams for nearby seeds
   Mat m(rows, cols);
-  for (double& x : m.v) x = static_cast<float>(lo + (hi - lo) * UniformDouble(&state));
+  for (double& x : m.v) x = static_cast<float>(lo + (hi - lo) * rng.UniformDouble());
   return m;
 }
 

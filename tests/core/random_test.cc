@@ -1,11 +1,11 @@
-#include "sampler/random.h"
+#include "core/random.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 #include <vector>
 
-namespace halo::sampler {
+namespace halo::core {
 namespace {
 
 TEST(RandomTest, SplitMix64KnownAnswer) {
@@ -53,4 +53,4 @@ TEST(RandomTest, UniformDoubleInUnitInterval) {
 }
 
 }  // namespace
-}  // namespace halo::sampler
+}  // namespace halo::core

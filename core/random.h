@@ -1,10 +1,11 @@
-// Counter-based randomness for sampling: every stream is derived from (seed, key) with
-// splitmix64, so results depend on the seed and the node, never on thread scheduling.
+// Portable, counter-based randomness: every stream is derived from (seed, key) with splitmix64,
+// so results depend on the seed and the key (a node, a layer, an epoch), never on thread
+// scheduling or the standard library. Used for sampling, initialization and random partitions.
 #pragma once
 
 #include <cstdint>
 
-namespace halo::sampler {
+namespace halo::core {
 
 // splitmix64's output function (Steele, Lea, Flood 2014): a bijective 64-bit mixer.
 inline uint64_t SplitMix64(uint64_t x) {
@@ -54,4 +55,4 @@ class Rng {
   uint64_t state_;
 };
 
-}  // namespace halo::sampler
+}  // namespace halo::core
