@@ -11,7 +11,7 @@
 // threads together). The machine may be shared: compare ratios within one run.
 //
 // Usage: halo-bench-store-remote [--rows=1000000] [--dim=128] [--batch=10000] [--batches=100]
-//                                [--threads=4] [--max_ids_per_request=4096] [--dir=/tmp/...]
+//                                [--threads=4] [--target_reply_bytes=1048576] [--dir=/tmp/...]
 //                                [--keep]
 #include <gflags/gflags.h>
 #include <time.h>
@@ -41,7 +41,7 @@ DEFINE_int64(batch, 10000, "IDs per gather");
 DEFINE_int32(batches, 100, "timed gathers per mode");
 DEFINE_int32(warmup, 5, "untimed gathers per mode first");
 DEFINE_int32(threads, 4, "store server worker threads");
-DEFINE_int64(max_ids_per_request, 4096, "StoreClientOptions::max_ids_per_request");
+DEFINE_int64(target_reply_bytes, 1 << 20, "StoreClientOptions::target_reply_bytes");
 DEFINE_string(dir, "", "partition directory (default: a fresh one under /tmp, removed at exit)");
 DEFINE_bool(keep, false, "keep the partition directory");
 
@@ -85,7 +85,8 @@ void WritePartition(const std::string& dir, int64_t n, int64_t dim) {
       x ^= x << 13;
       x ^= x >> 7;
       x ^= x << 17;
-      f = static_cast<float>(static_cast<int64_t>(x >> 40) - (1 << 23)) / static_cast<float>(1 << 23);
+      f = static_cast<float>(static_cast<int64_t>(x >> 40) - (1 << 23)) /
+          static_cast<float>(1 << 23);
     }
     std::vector<int64_t> labels(static_cast<size_t>(n));
     std::vector<uint8_t> train(static_cast<size_t>(n));
@@ -180,7 +181,7 @@ int main(int argc, char** argv) {
   if (!meta.ok()) Die(meta.status().ToString());
   halo::storage::StoreClientOptions copt;
   copt.deadline = std::chrono::milliseconds(30000);
-  copt.max_ids_per_request = static_cast<size_t>(FLAGS_max_ids_per_request);
+  copt.target_reply_bytes = static_cast<size_t>(FLAGS_target_reply_bytes);
   auto client = halo::storage::StoreClient::Create(meta.value(), {(*server)->endpoint()}, copt);
   if (!client.ok()) Die(client.status().ToString());
 
@@ -226,7 +227,7 @@ int main(int argc, char** argv) {
   out["batches"] = FLAGS_batches;
   out["batch_mb"] = static_cast<double>(FLAGS_batch * dim * 4) / 1e6;
   out["server_threads"] = FLAGS_threads;
-  out["max_ids_per_request"] = FLAGS_max_ids_per_request;
+  out["target_reply_bytes"] = FLAGS_target_reply_bytes;
   out["cpus"] = static_cast<int64_t>(sysconf(_SC_NPROCESSORS_ONLN));
   double load[3] = {0, 0, 0};
   if (getloadavg(load, 3) > 0) out["load_avg_1m"] = load[0];

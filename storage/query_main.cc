@@ -72,8 +72,8 @@ struct NodeMap {
   std::vector<std::pair<int64_t, int64_t>> inverse;  // (original, global), sorted
 
   halo::core::Result<int64_t> ToGlobal(int64_t original_id) const {
-    auto it = std::lower_bound(inverse.begin(), inverse.end(),
-                               std::make_pair(original_id, INT64_MIN));
+    auto it =
+        std::lower_bound(inverse.begin(), inverse.end(), std::make_pair(original_id, INT64_MIN));
     if (it == inverse.end() || it->first != original_id) {
       return Status::NotFound("original ID " + std::to_string(original_id) +
                               " is not a node of the partition (node_map.npy)");
@@ -184,12 +184,12 @@ int Run(const std::string& command) {
     for (size_t i = 0; i < ids.size(); ++i) {
       std::vector<int64_t> nbrs(nb->neighbors.begin() + nb->offsets[i],
                                 nb->neighbors.begin() + nb->offsets[i + 1]);
+      rows[i]["neighbors"] = nbrs;
       if (FLAGS_original_ids) {
         std::vector<int64_t> orig;
         for (int64_t g : nbrs) orig.push_back(original_of(g));
         rows[i]["original_neighbors"] = orig;
       }
-      rows[i]["neighbors"] = nbrs;
     }
   } else {
     return Fail("unknown command '" + command + "'");

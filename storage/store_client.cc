@@ -30,8 +30,10 @@ core::Result<std::unique_ptr<StoreClient>> StoreClient::Create(
                                    " endpoints for " + std::to_string(num_parts) +
                                    " parts (one per part, in part order)");
   }
-  if (options.deadline.count() <= 0 || options.max_attempts < 1) {
-    return Status::InvalidArgument("store client: deadline must be > 0 ms and max_attempts >= 1");
+  if (options.deadline.count() <= 0 || options.max_attempts < 1 ||
+      options.max_requests_per_part < 1) {
+    return Status::InvalidArgument(
+        "store client: deadline must be > 0 ms, max_attempts and max_requests_per_part >= 1");
   }
   std::unique_ptr<StoreClient> client(new StoreClient(std::move(book), feature_dim, options));
   std::vector<Part>& parts = client->parts_;
@@ -108,13 +110,12 @@ core::Result<StoreClient::Routing> StoreClient::Route(uint16_t type, const int64
   r.slot_of.resize(n);
   // Owners first, so that a bad ID fails before any request is built.
   for (size_t i = 0; i < n; ++i) {
-    const core::PartId p = num_parts == 1 ? (ids[i] >= 0 && ids[i] < book_.num_nodes() ? 0 : -1)
-                                          : book_.Owner(ids[i]);
+    const core::PartId p =
+        num_parts == 1 ? (ids[i] >= 0 && ids[i] < book_.num_nodes() ? 0 : -1) : book_.Owner(ids[i]);
     if (p < 0) {
       return Status::OutOfRange(std::string(StoreMessageName(type)) + ": global ID " +
                                 std::to_string(ids[i]) + " (position " + std::to_string(i) +
-                                ") is out of range [0, " + std::to_string(book_.num_nodes()) +
-                                ")");
+                                ") is out of range [0, " + std::to_string(book_.num_nodes()) + ")");
     }
     r.part_of[i] = p;
   }
@@ -129,8 +130,8 @@ core::Result<StoreClient::Routing> StoreClient::Route(uint16_t type, const int64
   std::vector<uint32_t> slots(mask + 1);
   for (size_t i = 0; i < n; ++i) {
     const int64_t id = ids[i];
-    size_t h = static_cast<size_t>((static_cast<uint64_t>(id) * 0x9E3779B97F4A7C15ULL) >>
-                                   (64 - bits));
+    size_t h =
+        static_cast<size_t>((static_cast<uint64_t>(id) * 0x9E3779B97F4A7C15ULL) >> (64 - bits));
     while (keys[h] != -1 && keys[h] != id) h = (h + 1) & mask;
     if (keys[h] == -1) {
       std::vector<int64_t>& u = r.unique[static_cast<size_t>(r.part_of[i])];
@@ -198,7 +199,16 @@ core::Result<std::vector<StoreClient::Fetched>> StoreClient::Fetch(
   std::vector<Fetched> fetched(num_parts);
   std::vector<net::PendingCall> calls;
   std::vector<std::pair<size_t, size_t>> call_slots;  // (part, chunk) of each call
-  const size_t max_ids = std::max<size_t>(1, options_.max_ids_per_request);
+  // IDs per request: about target_reply_bytes of reply each.
+  size_t bytes_per_id = 8 * 16;  // GetNeighbors: a guess at the mean in-degree
+  if (type == kGetFeatures)
+    bytes_per_id = static_cast<size_t>(std::max<int64_t>(1, 4 * feature_dim_));
+  if (type == kGetLabels) bytes_per_id = 8;
+  if (type == kGetMasks) bytes_per_id = kMaskColumns;
+  if (type == kSampleNeighbors) {
+    bytes_per_id = 8 * static_cast<size_t>(params->fanout >= 0 ? std::max(1, params->fanout) : 16);
+  }
+  const size_t max_ids = std::max<size_t>(64, options_.target_reply_bytes / bytes_per_id);
   for (size_t p = 0; p < num_parts; ++p) {
     const size_t count = routing->counts[p];
     if (count == 0) continue;
@@ -210,7 +220,8 @@ core::Result<std::vector<StoreClient::Fetched>> StoreClient::Fetch(
     }
     // Equal chunks of at most max_ids IDs, all sent now: the store answers one while the
     // client is still receiving another.
-    const size_t num_chunks = (count + max_ids - 1) / max_ids;
+    const size_t num_chunks = std::min<size_t>((count + max_ids - 1) / max_ids,
+                                               static_cast<size_t>(options_.max_requests_per_part));
     f.chunk_size = (count + num_chunks - 1) / num_chunks;
     f.chunks.resize(num_chunks);
     std::vector<int64_t>& ids = routing->unique[p];
@@ -261,8 +272,8 @@ core::Result<std::vector<StoreClient::Fetched>> StoreClient::Fetch(
   if (failed > 0) {
     Status s = PartError(static_cast<core::PartId>(first), type, errors[first]);
     if (failed > 1) {
-      s = Status(s.code(), s.message() + " (and " + std::to_string(failed - 1) +
-                               " more part(s) failed)");
+      s = Status(s.code(),
+                 s.message() + " (and " + std::to_string(failed - 1) + " more part(s) failed)");
     }
     return s;
   }
@@ -271,8 +282,7 @@ core::Result<std::vector<StoreClient::Fetched>> StoreClient::Fetch(
 
 template <typename View, typename Parse>
 core::Result<std::vector<std::vector<View>>> StoreClient::ParseAll(
-    uint16_t type, const Routing& routing, const std::vector<Fetched>& fetched,
-    Parse parse) const {
+    uint16_t type, const Routing& routing, const std::vector<Fetched>& fetched, Parse parse) const {
   std::vector<std::vector<View>> views(fetched.size());
   for (size_t p = 0; p < fetched.size(); ++p) {
     const Fetched& f = fetched[p];
@@ -292,10 +302,10 @@ Status StoreClient::GetFeatures(const int64_t* ids, size_t n, float* out) const 
   HALO_ASSIGN_OR_RETURN(std::vector<Fetched> fetched, Fetch(kGetFeatures, &r, nullptr));
   const int64_t dim = feature_dim_;
   HALO_ASSIGN_OR_RETURN(std::vector<std::vector<net::ArrayView<float>>> rows,
-                        ParseAll<net::ArrayView<float>>(
-                            kGetFeatures, r, fetched, [dim](const net::Message& m, size_t count) {
-                              return ParseFeaturesReply(m, count, dim);
-                            }));
+                        ParseAll<net::ArrayView<float>>(kGetFeatures, r, fetched,
+                                                        [dim](const net::Message& m, size_t count) {
+                                                          return ParseFeaturesReply(m, count, dim);
+                                                        }));
   const size_t d = static_cast<size_t>(dim);
   for (size_t i = 0; i < n; ++i) {
     const size_t p = static_cast<size_t>(r.part_of[i]), s = r.slot_of[i];
@@ -315,9 +325,9 @@ Status StoreClient::GetLabels(const int64_t* ids, size_t n, int64_t* out) const 
   HALO_ASSIGN_OR_RETURN(Routing r, Route(kGetLabels, ids, n));
   if (n == 0) return Status::OK();
   HALO_ASSIGN_OR_RETURN(std::vector<Fetched> fetched, Fetch(kGetLabels, &r, nullptr));
-  HALO_ASSIGN_OR_RETURN(std::vector<std::vector<net::ArrayView<int64_t>>> labels,
-                        ParseAll<net::ArrayView<int64_t>>(kGetLabels, r, fetched,
-                                                          ParseLabelsReply));
+  HALO_ASSIGN_OR_RETURN(
+      std::vector<std::vector<net::ArrayView<int64_t>>> labels,
+      ParseAll<net::ArrayView<int64_t>>(kGetLabels, r, fetched, ParseLabelsReply));
   for (size_t i = 0; i < n; ++i) {
     const size_t p = static_cast<size_t>(r.part_of[i]), s = r.slot_of[i];
     const size_t c = fetched[p].chunk_size;
@@ -336,9 +346,8 @@ Status StoreClient::GetMasks(const int64_t* ids, size_t n, uint8_t* out) const {
   HALO_ASSIGN_OR_RETURN(Routing r, Route(kGetMasks, ids, n));
   if (n == 0) return Status::OK();
   HALO_ASSIGN_OR_RETURN(std::vector<Fetched> fetched, Fetch(kGetMasks, &r, nullptr));
-  HALO_ASSIGN_OR_RETURN(
-      std::vector<std::vector<net::ArrayView<uint8_t>>> masks,
-      ParseAll<net::ArrayView<uint8_t>>(kGetMasks, r, fetched, ParseMasksReply));
+  HALO_ASSIGN_OR_RETURN(std::vector<std::vector<net::ArrayView<uint8_t>>> masks,
+                        ParseAll<net::ArrayView<uint8_t>>(kGetMasks, r, fetched, ParseMasksReply));
   for (size_t i = 0; i < n; ++i) {
     const size_t p = static_cast<size_t>(r.part_of[i]), s = r.slot_of[i];
     const size_t c = fetched[p].chunk_size;

@@ -12,8 +12,8 @@
 // Each call: (1) checks every ID is in [0, num_nodes), else OutOfRange naming the first bad ID
 // and its position, before any network traffic; (2) splits the IDs by owner and de-duplicates
 // them per owner (each distinct ID is fetched once); (3) sends the requests to every remote
-// owner at once (a large batch as several requests of max_ids_per_request IDs, so that the
-// store's work and the transfer overlap), and meanwhile answers the local part in-process;
+// owner at once (a large batch as several requests of about target_reply_bytes each, so that
+// the store's work and the transfer overlap), and meanwhile answers the local part in-process;
 // (4) waits for every reply within the call's deadline and scatters the rows into request order.
 // Duplicates and empty requests are fine (an empty request sends nothing).
 //
@@ -53,9 +53,15 @@ struct StoreClientOptions {
   std::chrono::milliseconds deadline{5000};
   // Attempts per request (the deadline is shared among them).
   int max_attempts = 2;
-  // A part's IDs are sent in requests of at most this many, all at once, so that the store
-  // gathers one while the client receives another (and several store workers gather at once).
-  size_t max_ids_per_request = 4096;
+  // A part's IDs are sent as several requests at once, each with a reply of about this many
+  // bytes (estimated: feature_dim x 4 per ID for features, 8 for labels, 3 for masks, 8 per
+  // expected neighbor; never fewer than 64 IDs), so that the store gathers one while the client
+  // receives another, and several store workers gather at once. 1 MiB measured best for 10k
+  // rows x 128 floats (docs/halo-store.md).
+  size_t target_reply_bytes = size_t{1} << 20;
+  // At most this many requests per part per call (larger chunks beyond): each request in flight
+  // holds a socket, and net keeps ClientOptions::max_idle_sockets (16) of them for reuse.
+  int max_requests_per_part = 8;
   net::ClientOptions net;
 };
 
@@ -88,7 +94,9 @@ class StoreClient {
   int32_t num_parts() const { return book_.num_parts(); }
   int64_t feature_dim() const { return feature_dim_; }
   // The endpoint of part p ("" for a part served in-process).
-  const std::string& endpoint(core::PartId p) const { return parts_[static_cast<size_t>(p)].endpoint; }
+  const std::string& endpoint(core::PartId p) const {
+    return parts_[static_cast<size_t>(p)].endpoint;
+  }
   const StoreClientOptions& options() const { return options_; }
 
   // Features of ids[0..n) into `out` (n x feature_dim floats, caller-owned), row i for ids[i].
@@ -140,9 +148,9 @@ class StoreClient {
 
   StoreClient(core::PartitionBook book, int64_t feature_dim, StoreClientOptions options);
   core::Result<Routing> Route(uint16_t type, const int64_t* ids, size_t n) const;
-  // The answers of every part with IDs: requests to remote parts go out first (in chunks of at
-  // most max_ids_per_request IDs), local parts are answered meanwhile, then every reply is
-  // awaited together.
+  // The answers of every part with IDs: requests to remote parts go out first (in chunks sized
+  // by target_reply_bytes), local parts are answered meanwhile, then every reply is awaited
+  // together.
   core::Result<std::vector<Fetched>> Fetch(uint16_t type, Routing* routing,
                                            const SampleParams* params) const;
   // Each chunk checked against its ID count by `parse(message, count)`: views[part][chunk].

@@ -50,8 +50,10 @@ int Verify() {
                 report.ToString().c_str());
     return 0;
   }
+  std::string problems = report.ToString();
+  while (!problems.empty() && problems.back() == '\n') problems.pop_back();
   std::printf("halo-store: part %d store %s: FAILED\n%s\n", FLAGS_part, store->c_str(),
-              report.ToString().c_str());
+              problems.c_str());
   return Fail(s.ToString());
 }
 

@@ -18,13 +18,12 @@ Status CheckDType(const net::Message& m, const char* side, size_t index, const c
                   net::DType dtype, core::StatusCode code) {
   const net::Array& a = m.arrays[index];
   if (a.dtype() == dtype) return Status::OK();
-  return Status(code, Name(m.type) + " " + side + ": array " + std::to_string(index) + " (" +
-                          what + ") is " + net::DTypeName(a.dtype()) + ", expected " +
+  return Status(code, Name(m.type) + " " + side + ": array " + std::to_string(index) + " (" + what +
+                          ") is " + net::DTypeName(a.dtype()) + ", expected " +
                           net::DTypeName(dtype));
 }
 
-Status CheckCount(const net::Message& m, const char* side, size_t expected,
-                  core::StatusCode code) {
+Status CheckCount(const net::Message& m, const char* side, size_t expected, core::StatusCode code) {
   if (m.arrays.size() == expected) return Status::OK();
   return Status(code, Name(m.type) + " " + side + " has " + std::to_string(m.arrays.size()) +
                           " arrays, expected " + std::to_string(expected));
@@ -91,8 +90,8 @@ core::Result<SampleParams> ParseSampleParams(const net::Message& request) {
                                    " values, expected 3 (fanout, replace, seed)");
   }
   if (p[0] < std::numeric_limits<int32_t>::min() || p[0] > std::numeric_limits<int32_t>::max()) {
-    return Status::InvalidArgument(Name(request.type) + " request: fanout " +
-                                   std::to_string(p[0]) + " does not fit in int32");
+    return Status::InvalidArgument(Name(request.type) + " request: fanout " + std::to_string(p[0]) +
+                                   " does not fit in int32");
   }
   if (p[1] != 0 && p[1] != 1) {
     return Status::InvalidArgument(Name(request.type) + " request: replace is " +
@@ -141,9 +140,8 @@ core::Result<net::ArrayView<float>> ParseFeaturesReply(const net::Message& reply
   }
   const net::ArrayView<float> rows = reply.arrays[0].view<float>();
   if (rows.size() != n * static_cast<size_t>(expected_dim)) {
-    return Status::Corruption("GetFeatures reply: " + std::to_string(rows.size()) +
-                              " floats for " + std::to_string(n) + " rows of dim " +
-                              std::to_string(expected_dim));
+    return Status::Corruption("GetFeatures reply: " + std::to_string(rows.size()) + " floats for " +
+                              std::to_string(n) + " rows of dim " + std::to_string(expected_dim));
   }
   return rows;
 }
@@ -154,8 +152,8 @@ core::Result<net::ArrayView<int64_t>> ParseLabelsReply(const net::Message& reply
   HALO_RETURN_IF_ERROR(CheckDType(reply, "reply", 0, "labels", net::DType::kI64, kCorrupt));
   const net::ArrayView<int64_t> labels = reply.arrays[0].view<int64_t>();
   if (labels.size() != n) {
-    return Status::Corruption("GetLabels reply: " + std::to_string(labels.size()) +
-                              " labels for " + std::to_string(n) + " ids");
+    return Status::Corruption("GetLabels reply: " + std::to_string(labels.size()) + " labels for " +
+                              std::to_string(n) + " ids");
   }
   return labels;
 }
@@ -166,8 +164,8 @@ core::Result<net::ArrayView<uint8_t>> ParseMasksReply(const net::Message& reply,
   HALO_RETURN_IF_ERROR(CheckDType(reply, "reply", 0, "masks", net::DType::kU8, kCorrupt));
   const net::ArrayView<uint8_t> masks = reply.arrays[0].view<uint8_t>();
   if (masks.size() != n * kMaskColumns) {
-    return Status::Corruption("GetMasks reply: " + std::to_string(masks.size()) +
-                              " bytes for " + std::to_string(n) + " ids (3 per id)");
+    return Status::Corruption("GetMasks reply: " + std::to_string(masks.size()) + " bytes for " +
+                              std::to_string(n) + " ids (3 per id)");
   }
   return masks;
 }

@@ -33,8 +33,7 @@ core::Result<std::string> PartStoreDir(const std::string& partition_dir,
   auto it = info.files.find("store");
   if (it == info.files.end()) {
     return Status::NotFound("part " + std::to_string(info.id) + " of " + partition_dir +
-                            " has no part store: partition.json parts[" +
-                            std::to_string(info.id) +
+                            " has no part store: partition.json parts[" + std::to_string(info.id) +
                             "].files lists no \"store\" (re-run halo-partition to write one)");
   }
   const std::string dir = partition_dir + "/" + it->second;
@@ -59,9 +58,9 @@ core::Result<std::unique_ptr<StoreServer>> StoreServer::Open(const std::string& 
   }
   HALO_ASSIGN_OR_RETURN(core::PartitionMeta meta, core::ReadPartitionMeta(partition_dir));
   if (part < 0 || part >= meta.num_parts) {
-    return Status::InvalidArgument("part " + std::to_string(part) + " out of range: " +
-                                   partition_dir + " has " + std::to_string(meta.num_parts) +
-                                   " parts");
+    return Status::InvalidArgument("part " + std::to_string(part) +
+                                   " out of range: " + partition_dir + " has " +
+                                   std::to_string(meta.num_parts) + " parts");
   }
   const core::PartInfo& info = meta.parts[static_cast<size_t>(part)];
   HALO_ASSIGN_OR_RETURN(std::string store_dir, PartStoreDir(partition_dir, info));
@@ -76,11 +75,10 @@ core::Result<std::unique_ptr<StoreServer>> StoreServer::Open(const std::string& 
   const FeatureStore& fs = *features.value();
   if (fs.node_begin() != info.node_begin || fs.node_end() != info.node_end ||
       graph->node_begin() != info.node_begin || graph->node_end() != info.node_end) {
-    return Status::Corruption(
-        "part " + std::to_string(part) + ": store " + store_dir + " holds " +
-        Range(fs.node_begin(), fs.node_end()) + ", graph holds " +
-        Range(graph->node_begin(), graph->node_end()) + ", partition.json says " +
-        Range(info.node_begin, info.node_end));
+    return Status::Corruption("part " + std::to_string(part) + ": store " + store_dir + " holds " +
+                              Range(fs.node_begin(), fs.node_end()) + ", graph holds " +
+                              Range(graph->node_begin(), graph->node_end()) +
+                              ", partition.json says " + Range(info.node_begin, info.node_end));
   }
   if (fs.has_features() && fs.feature_dim() != meta.feature_dim) {
     return Status::Corruption("part " + std::to_string(part) + ": store " + store_dir +
@@ -155,10 +153,9 @@ core::Result<net::Message> StoreServer::Handle(const net::Message& request) {
     default:
       unknown_requests_.fetch_add(1, std::memory_order_relaxed);
       reply = Status::Unimplemented("part " + std::to_string(part()) +
-                                    " store: unknown request type " +
-                                    std::to_string(request.type) + " (the store answers types " +
-                                    std::to_string(kFirstStoreType) + ".." +
-                                    std::to_string(kLastStoreType) + " and ping)");
+                                    " store: unknown request type " + std::to_string(request.type) +
+                                    " (the store answers types " + std::to_string(kFirstStoreType) +
+                                    ".." + std::to_string(kLastStoreType) + " and ping)");
   }
   if (!reply.ok()) errors_.fetch_add(1, std::memory_order_relaxed);
   return reply;
@@ -198,7 +195,8 @@ core::Result<net::Message> StoreServer::HandleFeatures(const net::Message& reque
   HALO_RETURN_IF_ERROR(CheckReplyBytes(request.type, ids.size(), dim * 4));
   const size_t count = ids.size() * static_cast<size_t>(dim);
   // Uninitialized: every float is written by GetFeatures (a vector would zero 4 bytes per float).
-  std::shared_ptr<float> rows(new float[std::max<size_t>(count, 1)], std::default_delete<float[]>());
+  std::shared_ptr<float> rows(new float[std::max<size_t>(count, 1)],
+                              std::default_delete<float[]>());
   HALO_RETURN_IF_ERROR(features_->GetFeatures(ids.data(), ids.size(), rows.get()));
   ids_served_.fetch_add(static_cast<int64_t>(ids.size()), std::memory_order_relaxed);
   const float* data = rows.get();
@@ -253,8 +251,16 @@ core::Result<net::Message> StoreServer::HandleNeighbors(const net::Message& requ
     } else {
       total += std::min<int64_t>(d, params.fanout);
     }
+    if (total > options_.max_reply_bytes / 8) break;  // refused below; no overflow
   }
-  HALO_RETURN_IF_ERROR(CheckReplyBytes(request.type, 1, 8 * (total + 1 + ids.size())));
+  if (total + 1 + static_cast<int64_t>(ids.size()) > options_.max_reply_bytes / 8) {
+    return Status::InvalidArgument(std::string(StoreMessageName(request.type)) + ": the reply to " +
+                                   std::to_string(ids.size()) + " ids would hold " +
+                                   (total > options_.max_reply_bytes / 8 ? "over " : "") +
+                                   std::to_string(total) + " neighbors, above the reply limit of " +
+                                   std::to_string(options_.max_reply_bytes) +
+                                   " bytes; split the request");
+  }
   SampledNeighbors out;
   HALO_RETURN_IF_ERROR(graph_->SampleInNeighbors(ids.data(), ids.size(), params.fanout,
                                                  params.replace, params.seed, &out));

@@ -215,8 +215,12 @@ Result<TrainResult> Trainer::Run() {
   result.seeds_per_second =
       train_seconds > 0 ? static_cast<double>(data_.train_nodes.size()) * t.epochs / train_seconds : 0;
   HALO_RETURN_IF_ERROR(core::WriteFileAtomic(out + "/result.json", result.ToJson()));
-  HALO_LOG(Info) << "done: test accuracy " << result.test_acc << " at best val " << result.val_acc
-                 << " (epoch " << result.best_epoch << "); results in " << out;
+  if (result.best_epoch >= 0) {
+    HALO_LOG(Info) << "done: test accuracy " << result.test_acc << " at best val " << result.val_acc
+                   << " (epoch " << result.best_epoch << "); results in " << out;
+  } else {
+    HALO_LOG(Info) << "done without evaluation (train.eval_every=0); results in " << out;
+  }
   return result;
 }
 

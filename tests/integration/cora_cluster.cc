@@ -125,10 +125,8 @@ std::vector<int64_t> CoraPartition::InNeighbors(int64_t id) const {
 StoreProcess::StoreProcess(const std::string& partition_dir, int part,
                            const std::vector<std::string>& extra_flags, const std::string& bind)
     : part_(part) {
-  std::vector<std::string> argv = {BinDir() + "/halo-store",
-                                   "--partition_dir=" + partition_dir,
-                                   "--part=" + std::to_string(part),
-                                   "--bind=" + bind,
+  std::vector<std::string> argv = {BinDir() + "/halo-store", "--partition_dir=" + partition_dir,
+                                   "--part=" + std::to_string(part), "--bind=" + bind,
                                    "--threads=2"};
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   process_ = std::make_unique<Process>(argv);
@@ -147,15 +145,15 @@ std::vector<std::unique_ptr<StoreProcess>> StartStores(
     const std::vector<std::vector<std::string>>& extra_flags) {
   std::vector<std::unique_ptr<StoreProcess>> stores;
   for (int p = 0; p < num_parts; ++p) {
-    const std::vector<std::string> extra =
-        p < static_cast<int>(extra_flags.size()) ? extra_flags[static_cast<size_t>(p)]
-                                                 : std::vector<std::string>{};
+    const std::vector<std::string> extra = p < static_cast<int>(extra_flags.size())
+                                               ? extra_flags[static_cast<size_t>(p)]
+                                               : std::vector<std::string>{};
     stores.push_back(std::make_unique<StoreProcess>(partition_dir, p, extra));
   }
   for (int p = 0; p < num_parts; ++p) {
     EXPECT_TRUE(stores[static_cast<size_t>(p)]->WaitReady())
-        << "halo-store part " << p << " did not come up; its stdout: "
-        << stores[static_cast<size_t>(p)]->process().output();
+        << "halo-store part " << p
+        << " did not come up; its stdout: " << stores[static_cast<size_t>(p)]->process().output();
   }
   return stores;
 }

@@ -32,7 +32,7 @@ const CoraSource& Cora();
 struct CoraPartition {
   std::string dir;
   core::PartitionMeta meta;
-  std::vector<int64_t> node_map;    // global -> original (node_map.npy)
+  std::vector<int64_t> node_map;           // global -> original (node_map.npy)
   std::vector<int64_t> compact_of;         // global -> compact source ID
   std::vector<int64_t> global_of_compact;  // its inverse
 

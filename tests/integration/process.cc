@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -75,7 +77,8 @@ std::optional<std::string> Process::WaitForLine(const std::string& prefix,
       scanned_ = nl + 1;
       if (line.compare(0, prefix.size(), prefix) == 0) return line;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return std::nullopt;
     if (!ReadSome(left) && stdout_fd_ < 0) return std::nullopt;
   }
@@ -90,21 +93,24 @@ std::optional<int> Process::Wait(std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   // The child's stdout closes when it exits (it starts no children that keep it).
   while (stdout_fd_ >= 0) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return std::nullopt;
     ReadSome(left);
   }
-  // EOF seen: the child is exiting; reap it, bounded by what is left of the deadline.
-  int status = 0;
-  while (true) {
-    const pid_t r = waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) break;
-    if (r < 0 && errno != EINTR) return std::nullopt;
-    if (Clock::now() >= deadline) return std::nullopt;
-    // Between closing its descriptors and becoming a zombie: block briefly in waitpid's stead.
-    pollfd none{-1, 0, 0};
-    poll(&none, 0, 1);
+  // EOF seen: the child is exiting. Wait for it to become reapable through a pidfd (no polling
+  // loop), bounded by what is left of the deadline.
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+  if (pidfd >= 0) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd pfd{pidfd, POLLIN, 0};
+    const int r = poll(&pfd, 1, static_cast<int>(std::max<int64_t>(0, left.count())));
+    close(pidfd);
+    if (r == 0) return std::nullopt;
   }
+  int status = 0;
+  if (waitpid(pid_, &status, 0) != pid_) return std::nullopt;
   exited_ = true;
   exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
   return exit_code_;

@@ -68,9 +68,9 @@ TEST(StoreCli, QueryPrintsRowsInTheOrderAsked) {
     std::sort(got.begin(), got.end());
     EXPECT_EQ(got, cora.InNeighbors(nb["rows"][i]["id"].get<int64_t>()));
   }
-  r = RunCommand({query, "--partition_dir=" + cora.dir, "--endpoints=" + endpoints, "labels",
-                  "--ids=1,2708"},
-                 60);
+  r = RunCommand(
+      {query, "--partition_dir=" + cora.dir, "--endpoints=" + endpoints, "labels", "--ids=1,2708"},
+      60);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_TRUE(Contains(r.output, "global ID 2708")) << r.output;
   r = RunCommand({query, "--partition_dir=" + cora.dir, "--endpoints=" + endpoints, "stats"}, 60);
@@ -140,8 +140,7 @@ TEST(StoreCli, VerifyPassesOnAGoodStoreAndFailsOnACorruptedOne) {
     EXPECT_TRUE(Contains(r.output, "ok (")) << r.output;
   }
   CorruptLargestFile(cora.dir + "/" + cora.meta.parts[1].files.at("store"));
-  CommandResult r =
-      RunCommand({store, "--verify", "--partition_dir=" + cora.dir, "--part=1"}, 60);
+  CommandResult r = RunCommand({store, "--verify", "--partition_dir=" + cora.dir, "--part=1"}, 60);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_TRUE(Contains(r.output, "halo-store: error:")) << r.output;
   // Part 0 is untouched.

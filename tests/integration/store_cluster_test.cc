@@ -108,8 +108,7 @@ TEST_P(StoreClusterTest, RowsMatchTheSourceFiles) {
     EXPECT_EQ(client_->GetLabels(ids).status().code(), StatusCode::kOutOfRange);
     EXPECT_EQ(client_->GetMasks(ids).status().code(), StatusCode::kOutOfRange);
     EXPECT_EQ(client_->GetNeighbors(ids).status().code(), StatusCode::kOutOfRange);
-    EXPECT_EQ(client_->SampleNeighbors(ids, 3, false, 1).status().code(),
-              StatusCode::kOutOfRange);
+    EXPECT_EQ(client_->SampleNeighbors(ids, 3, false, 1).status().code(), StatusCode::kOutOfRange);
   }
 
   // Several threads at once through one client.
@@ -186,10 +185,9 @@ TEST_P(StoreClusterTest, NeighborsAndSamplesAreTrueEdges) {
         }
       }
       const size_t a = seeds.size() - 2, b = seeds.size() - 1, first = 11;
-      EXPECT_TRUE(std::equal(s->neighbors.begin() + s->offsets[a],
-                             s->neighbors.begin() + s->offsets[b],
-                             s->neighbors.begin() + s->offsets[first],
-                             s->neighbors.begin() + s->offsets[first + 1]));
+      EXPECT_TRUE(std::equal(
+          s->neighbors.begin() + s->offsets[a], s->neighbors.begin() + s->offsets[b],
+          s->neighbors.begin() + s->offsets[first], s->neighbors.begin() + s->offsets[first + 1]));
       auto again = client_->SampleNeighbors(seeds, fanout, replace, 99);
       ASSERT_TRUE(again.ok());
       EXPECT_EQ(again->neighbors, s->neighbors);

@@ -1,6 +1,8 @@
 // StoreServer and StoreClient in one process, over loopback, on a small synthetic partition:
 // protocol checks, request validation, routing with a part served in-process, concurrency,
 // and failures (down store, out-of-range IDs) that must come back fast and name the part.
+#include "storage/store_server.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,7 +18,6 @@
 #include "storage/part_store_writer.h"
 #include "storage/store_client.h"
 #include "storage/store_protocol.h"
-#include "storage/store_server.h"
 #include "tests/storage/synthetic_partition.h"
 #include "tests/test_util.h"
 
@@ -38,11 +39,10 @@ TEST(StoreProtocol, RequestsAreCheckedCompletely) {
   ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(Contains(r.status().message(), "GetLabels (type 17) request: array 0 (ids) is f32"))
       << r.status().message();
-  net::Message two(kGetFeatures, {net::Array::FromVector<int64_t>({1}),
-                                  net::Array::FromVector<int64_t>({2})});
+  net::Message two(kGetFeatures,
+                   {net::Array::FromVector<int64_t>({1}), net::Array::FromVector<int64_t>({2})});
   EXPECT_EQ(ParseIdsRequest(two).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(ParseIdsRequest(net::Message(kGetMasks)).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseIdsRequest(net::Message(kGetMasks)).status().code(), StatusCode::kInvalidArgument);
 
   SampleParams sp;
   sp.fanout = 7;
@@ -67,10 +67,8 @@ TEST(StoreProtocol, RepliesMustFitTheRequest) {
             StatusCode::kCorruption);
   EXPECT_EQ(ParseFeaturesReply(MakeFeaturesReply(std::vector<float>(6), 2), 3, 3).status().code(),
             StatusCode::kCorruption);
-  EXPECT_EQ(ParseLabelsReply(MakeLabelsReply({1, 2}), 3).status().code(),
-            StatusCode::kCorruption);
-  EXPECT_EQ(ParseMasksReply(MakeMasksReply({1, 0, 1}), 2).status().code(),
-            StatusCode::kCorruption);
+  EXPECT_EQ(ParseLabelsReply(MakeLabelsReply({1, 2}), 3).status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(ParseMasksReply(MakeMasksReply({1, 0, 1}), 2).status().code(), StatusCode::kCorruption);
   SampledNeighbors good;
   good.offsets = {0, 2, 2};
   good.neighbors = {4, 5};
@@ -114,9 +112,8 @@ class StoreServiceTest : public ::testing::Test {
     StoreClientOptions opt;
     opt.deadline = milliseconds(20000);
     LocalPartStores mine{0, &local_->features(), &local_->graph()};
-    auto client = StoreClient::Create(part_.meta, {"", servers_[0]->endpoint(),
-                                                   servers_[1]->endpoint()},
-                                      opt, {mine});
+    auto client = StoreClient::Create(
+        part_.meta, {"", servers_[0]->endpoint(), servers_[1]->endpoint()}, opt, {mine});
     ASSERT_TRUE(client.ok()) << client.status().ToString();
     client_ = std::move(client).value();
   }
@@ -124,11 +121,12 @@ class StoreServiceTest : public ::testing::Test {
   const testing::SyntheticPart& PartOf(int64_t id) const {
     return part_.parts[static_cast<size_t>(core::PartitionBook::FromMeta(part_.meta).Owner(id))];
   }
-  void ExpectRows(const std::vector<int64_t>& ids) {
-    auto x = client_->GetFeatures(ids);
-    auto y = client_->GetLabels(ids);
-    auto m = client_->GetMasks(ids);
-    auto nb = client_->GetNeighbors(ids);
+  void ExpectRows(const std::vector<int64_t>& ids, const StoreClient* client = nullptr) {
+    if (client == nullptr) client = client_.get();
+    auto x = client->GetFeatures(ids);
+    auto y = client->GetLabels(ids);
+    auto m = client->GetMasks(ids);
+    auto nb = client->GetNeighbors(ids);
     ASSERT_TRUE(x.ok()) << x.status().ToString();
     ASSERT_TRUE(y.ok()) << y.status().ToString();
     ASSERT_TRUE(m.ok()) << m.status().ToString();
@@ -168,6 +166,21 @@ TEST_F(StoreServiceTest, RowsAndNeighborsComeBackInRequestOrder) {
   std::vector<int64_t> random(1000);
   for (int64_t& id : random) id = static_cast<int64_t>(rng() % 400);
   ExpectRows(random);
+  // Requests split into chunks of 64 IDs (the minimum) per part, reassembled in order.
+  StoreClientOptions small;
+  small.deadline = milliseconds(20000);
+  small.target_reply_bytes = 1;
+  LocalPartStores mine{0, &local_->features(), &local_->graph()};
+  auto chunked = StoreClient::Create(
+      part_.meta, {"", servers_[0]->endpoint(), servers_[1]->endpoint()}, small, {mine});
+  ASSERT_TRUE(chunked.ok());
+  ExpectRows(all, chunked->get());
+  ExpectRows(random, chunked->get());
+  auto s1 = client_->SampleNeighbors(random, 2, true, 5);
+  auto s2 = (*chunked)->SampleNeighbors(random, 2, true, 5);
+  ASSERT_TRUE(s1.ok() && s2.ok());
+  EXPECT_EQ(s1->offsets, s2->offsets);
+  EXPECT_EQ(s1->neighbors, s2->neighbors);
   // Part 2 has no hot set: its feature reads were RocksDB misses; the local part's were hits.
   EXPECT_TRUE(Contains(servers_[1]->StatsJson(), "\"hot_rows\":0")) << servers_[1]->StatsJson();
   EXPECT_GT(local_->features().Stats().hits, 0);
@@ -317,6 +330,12 @@ TEST_F(StoreServiceTest, OversizedRepliesAreRefusedUpFront) {
   auto r = (*server)->Handle(MakeIdsRequest(kGetFeatures, {100, 101, 102, 103, 104, 105}));
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(Contains(r.status().message(), "reply limit")) << r.status().message();
+  // 100 bytes hold 12 int64s: offsets (n + 1) and neighbors together.
+  std::vector<int64_t> ids(20, 100);
+  r = (*server)->Handle(MakeSampleRequest(ids, SampleParams{5, true, 1}));
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Contains(r.status().message(), "SampleNeighbors: the reply to 20 ids"))
+      << r.status().message();
 }
 
 TEST_F(StoreServiceTest, MissingStoreIsNamed) {
