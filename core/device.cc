@@ -22,7 +22,8 @@ void CheckCuda(cudaError_t err, const char* what) {
 }
 
 cudaMemcpyKind Kind(Device dst, Device src) {
-  if (src == Device::kCpu) return dst == Device::kCpu ? cudaMemcpyHostToHost : cudaMemcpyHostToDevice;
+  if (src == Device::kCpu)
+    return dst == Device::kCpu ? cudaMemcpyHostToHost : cudaMemcpyHostToDevice;
   return dst == Device::kCpu ? cudaMemcpyDeviceToHost : cudaMemcpyDeviceToDevice;
 }
 #endif

@@ -2,9 +2,9 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <algorithm>
 #include <cstring>
 #include <filesystem>
 
@@ -14,8 +14,10 @@ namespace {
 constexpr size_t kBufferSize = 1 << 20;
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -150,9 +152,7 @@ Status BinaryReader::ReadExactly(void* dst, size_t bytes, const std::string& wha
   return Status::OK();
 }
 
-bool BinaryReader::AtEnd() {
-  return gzgetc(static_cast<gzFile>(gz_)) == -1;
-}
+bool BinaryReader::AtEnd() { return gzgetc(static_cast<gzFile>(gz_)) == -1; }
 
 size_t SplitFields(std::string_view line, char delim, std::vector<std::string_view>* fields) {
   fields->clear();

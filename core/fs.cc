@@ -75,7 +75,9 @@ Status StagingDir::Commit() {
     if (ec) return Status::IOError("cannot move old " + final_path_ + " aside: " + ec.message());
   }
   fs::rename(temp_path_, final_path_, ec);
-  if (ec) return Status::IOError("cannot rename " + temp_path_ + " to " + final_path_ + ": " + ec.message());
+  if (ec)
+    return Status::IOError("cannot rename " + temp_path_ + " to " + final_path_ + ": " +
+                           ec.message());
   done_ = true;
   if (!old_aside.empty()) fs::remove_all(old_aside, ec);
   return Status::OK();

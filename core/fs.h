@@ -27,7 +27,9 @@ class StagingDir {
 
  private:
   StagingDir(std::string final_path, std::string temp_path, bool overwrite)
-      : final_path_(std::move(final_path)), temp_path_(std::move(temp_path)), overwrite_(overwrite) {}
+      : final_path_(std::move(final_path)),
+        temp_path_(std::move(temp_path)),
+        overwrite_(overwrite) {}
   std::string final_path_, temp_path_;
   bool overwrite_ = false;
   bool done_ = false;

@@ -7,7 +7,8 @@ namespace halo::core {
 
 Result<std::unique_ptr<MetricsWriter>> MetricsWriter::Open(const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "a");
-  if (f == nullptr) return Status::IOError(path + ": cannot open for appending: " + std::strerror(errno));
+  if (f == nullptr)
+    return Status::IOError(path + ": cannot open for appending: " + std::strerror(errno));
   return std::unique_ptr<MetricsWriter>(new MetricsWriter(path, f));
 }
 

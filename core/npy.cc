@@ -25,24 +25,37 @@ constexpr DType DTypeOf() {
 
 const char* DescrOf(DType d) {
   switch (d) {
-    case DType::kFloat32: return "<f4";
-    case DType::kFloat64: return "<f8";
-    case DType::kInt32: return "<i4";
-    case DType::kInt64: return "<i8";
-    case DType::kUInt8: return "|u1";
-    case DType::kBool: return "|b1";
+    case DType::kFloat32:
+      return "<f4";
+    case DType::kFloat64:
+      return "<f8";
+    case DType::kInt32:
+      return "<i4";
+    case DType::kInt64:
+      return "<i8";
+    case DType::kUInt8:
+      return "|u1";
+    case DType::kBool:
+      return "|b1";
   }
   return "?";
 }
 
 bool ParseDescr(const std::string& d, DType* out) {
-  if (d == "<f4") *out = DType::kFloat32;
-  else if (d == "<f8") *out = DType::kFloat64;
-  else if (d == "<i4") *out = DType::kInt32;
-  else if (d == "<i8") *out = DType::kInt64;
-  else if (d == "|u1" || d == "<u1" || d == "|i1") *out = DType::kUInt8;
-  else if (d == "|b1") *out = DType::kBool;
-  else return false;
+  if (d == "<f4")
+    *out = DType::kFloat32;
+  else if (d == "<f8")
+    *out = DType::kFloat64;
+  else if (d == "<i4")
+    *out = DType::kInt32;
+  else if (d == "<i8")
+    *out = DType::kInt64;
+  else if (d == "|u1" || d == "<u1" || d == "|i1")
+    *out = DType::kUInt8;
+  else if (d == "|b1")
+    *out = DType::kBool;
+  else
+    return false;
   return true;
 }
 
@@ -113,24 +126,36 @@ Status ConvertInto(const std::string& path, const NpyArray& a, std::vector<To>* 
 
 const char* DTypeName(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return "float32";
-    case DType::kFloat64: return "float64";
-    case DType::kInt32: return "int32";
-    case DType::kInt64: return "int64";
-    case DType::kUInt8: return "uint8";
-    case DType::kBool: return "bool";
+    case DType::kFloat32:
+      return "float32";
+    case DType::kFloat64:
+      return "float64";
+    case DType::kInt32:
+      return "int32";
+    case DType::kInt64:
+      return "int64";
+    case DType::kUInt8:
+      return "uint8";
+    case DType::kBool:
+      return "bool";
   }
   return "?";
 }
 
 size_t DTypeSize(DType dtype) {
   switch (dtype) {
-    case DType::kFloat32: return 4;
-    case DType::kFloat64: return 8;
-    case DType::kInt32: return 4;
-    case DType::kInt64: return 8;
-    case DType::kUInt8: return 1;
-    case DType::kBool: return 1;
+    case DType::kFloat32:
+      return 4;
+    case DType::kFloat64:
+      return 8;
+    case DType::kInt32:
+      return 4;
+    case DType::kInt64:
+      return 8;
+    case DType::kUInt8:
+      return 1;
+    case DType::kBool:
+      return 1;
   }
   return 0;
 }
@@ -234,7 +259,8 @@ Result<std::vector<T>> ReadNpyAs(const std::string& path, std::vector<int64_t>* 
     // Fast path: the stored dtype is T itself (or bool for uint8): read straight into the result.
     HALO_ASSIGN_OR_RETURN(auto in, BinaryReader::Open(path));
     HALO_ASSIGN_OR_RETURN(NpyHeader h, ReadHeader(in.get()));
-    const bool same = h.dtype == DTypeOf<T>() || (h.dtype == DType::kBool && DTypeOf<T>() == DType::kUInt8);
+    const bool same =
+        h.dtype == DTypeOf<T>() || (h.dtype == DType::kBool && DTypeOf<T>() == DType::kUInt8);
     if (same) {
       if (shape != nullptr) *shape = h.shape;
       std::vector<T> out(h.data_bytes() / sizeof(T));
@@ -252,12 +278,22 @@ Result<std::vector<T>> ReadNpyAs(const std::string& path, std::vector<int64_t>* 
   }
   Status st;
   switch (a.dtype) {
-    case DType::kFloat32: st = ConvertInto<float>(path, a, &out); break;
-    case DType::kFloat64: st = ConvertInto<double>(path, a, &out); break;
-    case DType::kInt32: st = ConvertInto<int32_t>(path, a, &out); break;
-    case DType::kInt64: st = ConvertInto<int64_t>(path, a, &out); break;
+    case DType::kFloat32:
+      st = ConvertInto<float>(path, a, &out);
+      break;
+    case DType::kFloat64:
+      st = ConvertInto<double>(path, a, &out);
+      break;
+    case DType::kInt32:
+      st = ConvertInto<int32_t>(path, a, &out);
+      break;
+    case DType::kInt64:
+      st = ConvertInto<int64_t>(path, a, &out);
+      break;
     case DType::kUInt8:
-    case DType::kBool: st = ConvertInto<uint8_t>(path, a, &out); break;
+    case DType::kBool:
+      st = ConvertInto<uint8_t>(path, a, &out);
+      break;
   }
   HALO_RETURN_IF_ERROR(st);
   return out;
@@ -282,7 +318,14 @@ Status WriteRaw(const std::string& path, const char* descr, const void* data, si
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "wb"), &std::fclose);
   if (!f) return Status::IOError(path + ": cannot create: " + std::strerror(errno));
   const uint16_t len = static_cast<uint16_t>(header.size());
-  const unsigned char prefix[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+  const unsigned char prefix[10] = {0x93,
+                                    'N',
+                                    'U',
+                                    'M',
+                                    'P',
+                                    'Y',
+                                    1,
+                                    0,
                                     static_cast<unsigned char>(len & 0xff),
                                     static_cast<unsigned char>(len >> 8)};
   if (std::fwrite(prefix, 1, 10, f.get()) != 10 ||

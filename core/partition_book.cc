@@ -57,7 +57,8 @@ Status WritePartitionMeta(const std::string& path, const PartitionMeta& meta) {
 Result<PartitionMeta> ReadPartitionMeta(const std::string& path_in) {
   std::string path = path_in;
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) path = (std::filesystem::path(path) / "partition.json").string();
+  if (std::filesystem::is_directory(path, ec))
+    path = (std::filesystem::path(path) / "partition.json").string();
   HALO_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
   PartitionMeta m;
   try {

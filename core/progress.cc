@@ -23,7 +23,8 @@ Progress::Progress(std::string task, int64_t total)
     : task_(std::move(task)), total_(total), start_(std::chrono::steady_clock::now()) {
   last_draw_ = start_;
   if (!Interactive()) {
-    HALO_LOG(Info) << task_ << ": started" << (total_ > 0 ? " (" + std::to_string(total_) + ")" : "");
+    HALO_LOG(Info) << task_ << ": started"
+                   << (total_ > 0 ? " (" + std::to_string(total_) + ")" : "");
   } else {
     Report(0, false);
   }

@@ -41,5 +41,4 @@ class Progress {
   std::mutex mutex_;
 };
 
-
 }  // namespace halo::core

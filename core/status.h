@@ -32,7 +32,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status OK() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status OutOfRange(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
@@ -66,7 +68,7 @@ template <typename T>
 class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
-  Result(Status status)  // NOLINT: implicit by design
+  Result(Status status)                          // NOLINT: implicit by design
       : status_(status.ok() ? Status(StatusCode::kInternal, "Result constructed from an OK status")
                             : std::move(status)) {}
 
@@ -90,10 +92,10 @@ class [[nodiscard]] Result {
 #define HALO_CONCAT(a, b) HALO_CONCAT_INNER(a, b)
 
 // Returns the Status of `expr` from the enclosing function when it is not OK.
-#define HALO_RETURN_IF_ERROR(expr)                      \
-  do {                                                  \
-    ::halo::core::Status halo_status_ = (expr);         \
-    if (!halo_status_.ok()) return halo_status_;        \
+#define HALO_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::halo::core::Status halo_status_ = (expr);  \
+    if (!halo_status_.ok()) return halo_status_; \
   } while (0)
 
 // `lhs = value of expr`, or return its Status from the enclosing function.

@@ -16,7 +16,8 @@ class Array {
  public:
   Array() = default;
   Array(int64_t size, Device device = Device::kCpu)
-      : size_(size), device_(device),
+      : size_(size),
+        device_(device),
         data_(static_cast<T*>(DeviceAlloc(device, static_cast<size_t>(size) * sizeof(T)))) {}
   static Array Zeros(int64_t size, Device device = Device::kCpu) {
     Array a(size, device);
@@ -112,8 +113,8 @@ class Tensor {
     Tensor t;
     t.rows_ = end - begin;
     t.cols_ = cols_;
-    t.buffer_ = Array<float>::View(const_cast<float*>(data()) + begin * cols_, t.rows_ * cols_,
-                                   device());
+    t.buffer_ =
+        Array<float>::View(const_cast<float*>(data()) + begin * cols_, t.rows_ * cols_, device());
     return t;
   }
 

@@ -9,7 +9,8 @@
 namespace halo::kernels {
 
 void HeadDot(const core::Tensor& z, const core::Tensor& a, int64_t heads, core::Tensor* out) {
-  HALO_CHECK(heads > 0 && z.cols() % heads == 0) << "z has " << z.cols() << " columns, heads " << heads;
+  HALO_CHECK(heads > 0 && z.cols() % heads == 0)
+      << "z has " << z.cols() << " columns, heads " << heads;
   HALO_CHECK(a.rows() == 1 && a.cols() == z.cols()) << "a must be [1 x " << z.cols() << "]";
   HALO_CHECK(out->rows() == z.rows() && out->cols() == heads) << "out must be [N x heads]";
   HALO_CHECK(a.device() == z.device() && out->device() == z.device()) << "device mismatch";
@@ -26,7 +27,8 @@ void HeadDotBackward(const core::Tensor& z, const core::Tensor& a, int64_t heads
   HALO_CHECK(grad_out.rows() == z.rows() && grad_out.cols() == heads) << "grad_out shape";
   HALO_CHECK(grad_z == nullptr || grad_z->SameShape(z)) << "grad_z shape";
   HALO_CHECK(grad_a == nullptr || grad_a->SameShape(a)) << "grad_a shape";
-  if (z.device() == core::Device::kCpu) return cpu::HeadDotBackward(z, a, heads, grad_out, grad_z, grad_a);
+  if (z.device() == core::Device::kCpu)
+    return cpu::HeadDotBackward(z, a, heads, grad_out, grad_z, grad_a);
 #ifdef HALO_WITH_CUDA
   return cuda::HeadDotBackward(z, a, heads, grad_out, grad_z, grad_a);
 #else

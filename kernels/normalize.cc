@@ -22,7 +22,8 @@ void RowL2Normalize(const core::Tensor& x, core::Tensor* y, core::Tensor* norms)
 void RowL2NormalizeBackward(const core::Tensor& y, const core::Tensor& norms,
                             const core::Tensor& grad_y, core::Tensor* grad_x) {
   HALO_CHECK(grad_y.SameShape(y) && grad_x->SameShape(y)) << "gradient shapes must match y";
-  if (y.device() == core::Device::kCpu) return cpu::RowL2NormalizeBackward(y, norms, grad_y, grad_x);
+  if (y.device() == core::Device::kCpu)
+    return cpu::RowL2NormalizeBackward(y, norms, grad_y, grad_x);
 #ifdef HALO_WITH_CUDA
   return cuda::RowL2NormalizeBackward(y, norms, grad_y, grad_x);
 #else

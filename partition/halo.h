@@ -16,9 +16,9 @@ namespace halo::partition {
 
 // Reusable per-thread scratch of one entry per node; reset after each use in O(touched).
 struct HaloScratch {
-  std::vector<int8_t> dist;         // -1 = not reached
-  std::vector<NodeId> local_id;     // local ID of reached nodes
-  std::vector<NodeId> touched;      // input IDs reached, to reset
+  std::vector<int8_t> dist;      // -1 = not reached
+  std::vector<NodeId> local_id;  // local ID of reached nodes
+  std::vector<NodeId> touched;   // input IDs reached, to reset
 };
 
 // Builds part `part`'s LocalPart from the prepared in-CSR over input IDs. Node data (features,

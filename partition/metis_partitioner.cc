@@ -96,7 +96,8 @@ Result<std::vector<PartId>> MetisPartition(const MetisGraph& graph,
                                            int num_constraints, const MetisOptions& options) {
   const int64_t n = graph.num_nodes();
   if (options.num_parts < 1) {
-    return Status::InvalidArgument("num_parts must be >= 1, got " + std::to_string(options.num_parts));
+    return Status::InvalidArgument("num_parts must be >= 1, got " +
+                                   std::to_string(options.num_parts));
   }
   if (options.num_parts > n) {
     return Status::InvalidArgument("num_parts " + std::to_string(options.num_parts) +
@@ -112,8 +113,8 @@ Result<std::vector<PartId>> MetisPartition(const MetisGraph& graph,
 
   idx_t metis_options[METIS_NOPTIONS];
   METIS_SetDefaultOptions(metis_options);
-  metis_options[METIS_OPTION_OBJTYPE] = options.objective == "vol" ? METIS_OBJTYPE_VOL
-                                                                   : METIS_OBJTYPE_CUT;
+  metis_options[METIS_OPTION_OBJTYPE] =
+      options.objective == "vol" ? METIS_OBJTYPE_VOL : METIS_OBJTYPE_CUT;
   metis_options[METIS_OPTION_SEED] = static_cast<idx_t>(options.seed & 0x7fffffff);
   metis_options[METIS_OPTION_NUMBERING] = 0;
   metis_options[METIS_OPTION_CONTIG] = 0;
@@ -132,12 +133,17 @@ Result<std::vector<PartId>> MetisPartition(const MetisGraph& graph,
                                      /*adjwgt=*/nullptr, &nparts, /*tpwgts=*/nullptr, ubvec.data(),
                                      metis_options, &objval, assignment.data());
   switch (rc) {
-    case METIS_OK: break;
-    case METIS_ERROR_INPUT: return Status::InvalidArgument("METIS rejected its input graph");
-    case METIS_ERROR_MEMORY: return Status::Internal("METIS ran out of memory");
-    default: return Status::Internal("METIS failed (code " + std::to_string(rc) + ")");
+    case METIS_OK:
+      break;
+    case METIS_ERROR_INPUT:
+      return Status::InvalidArgument("METIS rejected its input graph");
+    case METIS_ERROR_MEMORY:
+      return Status::Internal("METIS ran out of memory");
+    default:
+      return Status::Internal("METIS failed (code " + std::to_string(rc) + ")");
   }
-  for (int64_t i = 0; i < n; ++i) parts[static_cast<size_t>(i)] = assignment[static_cast<size_t>(i)];
+  for (int64_t i = 0; i < n; ++i)
+    parts[static_cast<size_t>(i)] = assignment[static_cast<size_t>(i)];
   return parts;
 }
 

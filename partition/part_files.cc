@@ -68,7 +68,8 @@ Result<std::map<std::string, std::string>> WritePartFiles(const std::string& dir
   std::map<std::string, std::string> files;
   const int64_t num_local = part.num_local();
   HALO_RETURN_IF_ERROR(Put(dir, "indptr", part.in_csr.indptr, {num_local + 1}, &files));
-  HALO_RETURN_IF_ERROR(Put(dir, "indices", part.in_csr.indices, {part.in_csr.num_entries()}, &files));
+  HALO_RETURN_IF_ERROR(
+      Put(dir, "indices", part.in_csr.indices, {part.in_csr.num_entries()}, &files));
   if (part.in_csr.weighted()) {
     HALO_RETURN_IF_ERROR(
         Put(dir, "edge_weight", part.in_csr.weights, {part.in_csr.num_entries()}, &files));
@@ -98,11 +99,10 @@ Status ReadNodeDataFromStore(const std::string& store_dir, const core::PartInfo&
   options.mem_budget_mb = 0;  // one sequential pass: no hot set needed
   HALO_ASSIGN_OR_RETURN(auto store, storage::FeatureStore::Open(store_dir, options));
   if (store->node_begin() != info.node_begin || store->num_rows() != info.num_inner) {
-    return Status::Corruption(store_dir + ": store holds rows [" +
-                              std::to_string(store->node_begin()) + ", " +
-                              std::to_string(store->node_end()) + "), partition.json says [" +
-                              std::to_string(info.node_begin) + ", " +
-                              std::to_string(info.node_end) + ")");
+    return Status::Corruption(
+        store_dir + ": store holds rows [" + std::to_string(store->node_begin()) + ", " +
+        std::to_string(store->node_end()) + "), partition.json says [" +
+        std::to_string(info.node_begin) + ", " + std::to_string(info.node_end) + ")");
   }
   const auto n = static_cast<size_t>(info.num_inner);
   std::vector<int64_t> ids(n);
@@ -140,9 +140,9 @@ Result<LocalPart> ReadPartFiles(const std::string& partition_dir, const core::Pa
   p.num_inner = info.num_inner;
   HALO_RETURN_IF_ERROR(Get(dir, info, "indptr", true, num_local + 1, &p.in_csr.indptr));
   HALO_RETURN_IF_ERROR(Get(dir, info, "indices", true, info.num_local_edges, &p.in_csr.indices));
-  HALO_RETURN_IF_ERROR(Get(dir, info, "edge_weight", false, info.num_local_edges, &p.in_csr.weights));
   HALO_RETURN_IF_ERROR(
-      p.in_csr.Validate(num_local, partition_dir + "/" + info.dir + " (in-CSR)"));
+      Get(dir, info, "edge_weight", false, info.num_local_edges, &p.in_csr.weights));
+  HALO_RETURN_IF_ERROR(p.in_csr.Validate(num_local, partition_dir + "/" + info.dir + " (in-CSR)"));
   HALO_RETURN_IF_ERROR(Get(dir, info, "local_to_global", true, num_local, &p.local_to_global));
   HALO_RETURN_IF_ERROR(Get(dir, info, "is_inner", true, num_local, &p.is_inner));
   for (int64_t l = 0; l < num_local; ++l) {
@@ -151,8 +151,9 @@ Result<LocalPart> ReadPartFiles(const std::string& partition_dir, const core::Pa
     const bool in_range = g >= info.node_begin && g < info.node_end;
     if (p.is_inner[static_cast<size_t>(l)] != (inner ? 1 : 0) || in_range != inner ||
         (inner && g != info.node_begin + l)) {
-      return Status::Corruption(partition_dir + "/" + info.dir + ": local node " + std::to_string(l) + " (global " +
-                                std::to_string(g) + ") breaks the inner-then-halo layout");
+      return Status::Corruption(partition_dir + "/" + info.dir + ": local node " +
+                                std::to_string(l) + " (global " + std::to_string(g) +
+                                ") breaks the inner-then-halo layout");
     }
   }
   auto store = info.files.find("store");

@@ -19,12 +19,12 @@ using core::NodeId;
 
 struct LocalPart {
   int64_t num_inner = 0;
-  core::Csr in_csr;                      // rows = local nodes, columns = local source IDs
-  std::vector<NodeId> local_to_global;   // global ID of each local node
-  std::vector<uint8_t> is_inner;         // 1 for inner nodes
+  core::Csr in_csr;                     // rows = local nodes, columns = local source IDs
+  std::vector<NodeId> local_to_global;  // global ID of each local node
+  std::vector<uint8_t> is_inner;        // 1 for inner nodes
   int64_t feature_dim = 0;
-  std::vector<float> features;           // num_inner x feature_dim (inner rows only)
-  std::vector<int64_t> labels;           // num_inner, or empty
+  std::vector<float> features;  // num_inner x feature_dim (inner rows only)
+  std::vector<int64_t> labels;  // num_inner, or empty
   std::vector<uint8_t> train_mask, val_mask, test_mask;  // num_inner each, or empty
 
   int64_t num_local() const { return static_cast<int64_t>(local_to_global.size()); }

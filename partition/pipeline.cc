@@ -90,7 +90,8 @@ class PhaseClock {
 
 Status ValidateOptions(const PartitionOptions& o) {
   if (o.num_parts < 1) {
-    return Status::InvalidArgument("--num_parts must be at least 1, got " + std::to_string(o.num_parts));
+    return Status::InvalidArgument("--num_parts must be at least 1, got " +
+                                   std::to_string(o.num_parts));
   }
   if (o.method != "metis" && o.method != "random") {
     return Status::InvalidArgument("--method must be metis or random, got '" + o.method + "'");
@@ -99,7 +100,8 @@ Status ValidateOptions(const PartitionOptions& o) {
     return Status::InvalidArgument("--objective must be cut or vol, got '" + o.objective + "'");
   }
   if (o.halo_hops < 0 || o.halo_hops > 3) {
-    return Status::InvalidArgument("--halo_hops must be in 0..3, got " + std::to_string(o.halo_hops));
+    return Status::InvalidArgument("--halo_hops must be in 0..3, got " +
+                                   std::to_string(o.halo_hops));
   }
   if (o.balance.empty()) return Status::InvalidArgument("--balance needs at least one column");
   std::set<std::string> seen;
@@ -111,7 +113,8 @@ Status ValidateOptions(const PartitionOptions& o) {
     if (!seen.insert(c).second) return Status::InvalidArgument("--balance: '" + c + "' repeated");
   }
   if (!(o.imbalance >= 1.0 && o.imbalance <= 10.0)) {
-    return Status::InvalidArgument("--imbalance must be in [1, 10], got " + std::to_string(o.imbalance));
+    return Status::InvalidArgument("--imbalance must be in [1, 10], got " +
+                                   std::to_string(o.imbalance));
   }
   if (o.output.empty()) return Status::InvalidArgument("--output is required");
   return Status::OK();
@@ -179,7 +182,8 @@ Result<PartitionReport> PartitionGraph(GraphData graph, const PartitionOptions& 
       mo.objective = options.objective;
       mo.seed = options.seed;
       mo.imbalance = options.imbalance;
-      HALO_ASSIGN_OR_RETURN(parts, MetisPartition(metis_graph, weights, unit_weights ? 1 : ncon, mo));
+      HALO_ASSIGN_OR_RETURN(parts,
+                            MetisPartition(metis_graph, weights, unit_weights ? 1 : ncon, mo));
     }
   }
   clock.End("partition");

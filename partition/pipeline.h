@@ -16,10 +16,10 @@ namespace halo::partition {
 
 struct PartitionOptions {
   int32_t num_parts = 1;
-  std::string method = "metis";                 // "metis" | "random"
-  std::vector<std::string> balance{"nodes"};    // any of "nodes", "edges", "train"
-  std::string objective = "cut";                // "cut" | "vol"
-  int halo_hops = 1;                            // 0..3
+  std::string method = "metis";               // "metis" | "random"
+  std::vector<std::string> balance{"nodes"};  // any of "nodes", "edges", "train"
+  std::string objective = "cut";              // "cut" | "vol"
+  int halo_hops = 1;                          // 0..3
   uint64_t seed = 0;
   double imbalance = 1.03;
   PrepareOptions prepare;

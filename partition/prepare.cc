@@ -21,9 +21,12 @@ Result<SelfLoops> ParseSelfLoops(const std::string& name) {
 
 const char* SelfLoopsName(SelfLoops mode) {
   switch (mode) {
-    case SelfLoops::kKeep: return "keep";
-    case SelfLoops::kRemove: return "remove";
-    case SelfLoops::kAdd: return "add";
+    case SelfLoops::kKeep:
+      return "keep";
+    case SelfLoops::kRemove:
+      return "remove";
+    case SelfLoops::kAdd:
+      return "add";
   }
   return "?";
 }

@@ -68,7 +68,8 @@ core::Status LocalNeighborSource::SampleInNeighbors(const std::vector<NodeId>& n
       const core::EdgeId row_start = indptr[v];
       positions.resize(static_cast<size_t>(count));
       Rng rng(DeriveSeed(seed, static_cast<uint64_t>(v)));
-      core::SampleRowPositions(indptr[v + 1] - row_start, fanout, replace, &rng, &set, positions.data());
+      core::SampleRowPositions(indptr[v + 1] - row_start, fanout, replace, &rng, &set,
+                               positions.data());
       const int64_t out = out_offsets[i];
       for (int64_t j = 0; j < count; ++j) {
         const core::EdgeId e = row_start + positions[j];

@@ -5,8 +5,8 @@
 #include <utility>
 
 #include "core/check.h"
-#include "sampler/node_id_map.h"
 #include "core/random.h"
+#include "sampler/node_id_map.h"
 
 namespace halo::sampler {
 

@@ -66,7 +66,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv, int timeout_secon
   bool killed = false;
   while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          deadline - std::chrono::steady_clock::now()).count();
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
     if (left <= 0) {
       kill(pid, SIGKILL);
       killed = true;

@@ -176,7 +176,8 @@ Status ValidateTrainConfig(const TrainConfig& c) {
     return Status::InvalidArgument("model.type must be sage, gcn or gat, got '" + m.type + "'");
   }
   if (m.hidden <= 0 || m.num_layers <= 0 || m.heads <= 0 || m.out_heads <= 0) {
-    return Status::InvalidArgument("model.hidden, num_layers, heads and out_heads must be positive");
+    return Status::InvalidArgument(
+        "model.hidden, num_layers, heads and out_heads must be positive");
   }
   if (m.dropout < 0 || m.dropout >= 1 || m.attn_dropout < 0 || m.attn_dropout >= 1) {
     return Status::InvalidArgument("model.dropout and model.attn_dropout must be in [0, 1)");
@@ -190,7 +191,8 @@ Status ValidateTrainConfig(const TrainConfig& c) {
                                    std::to_string(m.num_layers));
   }
   for (int64_t f : t.fanouts) {
-    if (f == 0 || f < -1) return Status::InvalidArgument("train.fanouts entries must be >= 1 or -1");
+    if (f == 0 || f < -1)
+      return Status::InvalidArgument("train.fanouts entries must be >= 1 or -1");
   }
   if (t.batch_size <= 0 || t.epochs < 0 || t.eval_every < 0 || t.lr <= 0) {
     return Status::InvalidArgument(

@@ -12,11 +12,11 @@
 namespace halo::trainer {
 
 struct ModelConfig {
-  std::string type = "sage";       // sage | gcn | gat
-  int64_t hidden = 64;             // per head for GAT
+  std::string type = "sage";  // sage | gcn | gat
+  int64_t hidden = 64;        // per head for GAT
   int num_layers = 2;
-  float dropout = 0.5f;            // on each layer's input
-  std::string activation = "relu"; // between layers: relu | elu | leaky_relu | none
+  float dropout = 0.5f;             // on each layer's input
+  std::string activation = "relu";  // between layers: relu | elu | leaky_relu | none
   // SAGE
   std::string aggregator = "mean";  // mean | gcn | pool
   bool root_weight = true;
@@ -29,19 +29,19 @@ struct ModelConfig {
 };
 
 struct TrainSettings {
-  std::string mode = "sampled";       // full | sampled
+  std::string mode = "sampled";          // full | sampled
   std::vector<int64_t> fanouts{25, 10};  // fanouts[0]: first hop from the seeds; -1 = all
   bool replace = false;
   int64_t batch_size = 512;
   int epochs = 100;
   float lr = 0.01f;
   float weight_decay = 5e-4f;
-  std::string optimizer = "adam";     // adam | adamw | sgd
+  std::string optimizer = "adam";  // adam | adamw | sgd
   float momentum = 0.9f;
   uint64_t seed = 0;
-  int eval_every = 1;  // epochs between evaluations; 0 = never (benchmarks)
-  std::string device = "cpu";         // cpu | cuda
-  int num_threads = 0;                // OpenMP threads, 0 = library default
+  int eval_every = 1;          // epochs between evaluations; 0 = never (benchmarks)
+  std::string device = "cpu";  // cpu | cuda
+  int num_threads = 0;         // OpenMP threads, 0 = library default
 };
 
 struct DatasetConfig {

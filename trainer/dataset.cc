@@ -55,17 +55,18 @@ Result<TrainingData> LoadTrainingData(const std::string& partition_dir, int part
     }
     storage::FeatureStoreOptions options;
     options.mem_budget_mb = 0;
-    HALO_ASSIGN_OR_RETURN(auto store, storage::FeatureStore::Open(
-                                          partition_dir + "/" + store_file->second, options));
+    HALO_ASSIGN_OR_RETURN(
+        auto store, storage::FeatureStore::Open(partition_dir + "/" + store_file->second, options));
     std::vector<int64_t> ids;
     ids.reserve(locals.size());
     for (int64_t l : locals) ids.push_back(d.local_to_global[static_cast<size_t>(l)]);
     std::vector<float> rows(ids.size() * dim);
     HALO_RETURN_IF_ERROR(store->GetFeatures(ids.data(), ids.size(), rows.data()));
     for (size_t i = 0; i < locals.size(); ++i) {
-      std::copy(rows.begin() + static_cast<std::ptrdiff_t>(i * dim),
-                rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * dim),
-                d.features.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(locals[i]) * dim));
+      std::copy(
+          rows.begin() + static_cast<std::ptrdiff_t>(i * dim),
+          rows.begin() + static_cast<std::ptrdiff_t>((i + 1) * dim),
+          d.features.begin() + static_cast<std::ptrdiff_t>(static_cast<size_t>(locals[i]) * dim));
     }
   }
   if (normalize_features) {

@@ -46,9 +46,8 @@ Result<std::unique_ptr<Model>> Model::Create(const ModelConfig& config, int64_t 
     dim = layer->out_dim();
     model->layers_.push_back(std::move(layer));
   }
-  model->block_options_.add_self_loops =
-      config.type == "gcn" || config.type == "gat" ||
-      (config.type == "sage" && config.aggregator == "gcn");
+  model->block_options_.add_self_loops = config.type == "gcn" || config.type == "gat" ||
+                                         (config.type == "sage" && config.aggregator == "gcn");
   model->block_options_.gcn_norm = config.type == "gcn";
   return model;
 }
@@ -61,8 +60,8 @@ std::vector<Parameter*> Model::parameters() {
   return params;
 }
 
-Tensor Model::Forward(const std::vector<const GraphBlock*>& blocks, const Tensor& x,
-                      bool training, uint64_t step_seed) {
+Tensor Model::Forward(const std::vector<const GraphBlock*>& blocks, const Tensor& x, bool training,
+                      uint64_t step_seed) {
   const size_t n = layers_.size();
   HALO_CHECK(blocks.size() == n) << "model has " << n << " layers but got " << blocks.size()
                                  << " blocks";
@@ -84,8 +83,8 @@ Tensor Model::Forward(const std::vector<const GraphBlock*>& blocks, const Tensor
       dropped_[i] = true;
       layer_input = &dropped_inputs_[i];
     }
-    Tensor out = layers_[i]->Forward(*blocks[i], *layer_input, training,
-                                     MixSeed(step_seed, 2 * i + 1));
+    Tensor out =
+        layers_[i]->Forward(*blocks[i], *layer_input, training, MixSeed(step_seed, 2 * i + 1));
     if (i + 1 == n) return out;
     pre_act_[i] = std::move(out);
     hidden_[i] = Tensor(pre_act_[i].rows(), pre_act_[i].cols(), pre_act_[i].device());

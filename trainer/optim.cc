@@ -12,14 +12,16 @@ Optimizer::Optimizer(const OptimizerConfig& config, std::vector<Parameter*> para
     const auto rows = p->value.rows(), cols = p->value.cols();
     const auto device = p->value.device();
     buf1_.push_back(core::Tensor::Zeros(rows, cols, device));
-    buf2_.push_back(config_.name == "sgd" ? core::Tensor() : core::Tensor::Zeros(rows, cols, device));
+    buf2_.push_back(config_.name == "sgd" ? core::Tensor()
+                                          : core::Tensor::Zeros(rows, cols, device));
   }
 }
 
 core::Result<std::unique_ptr<Optimizer>> Optimizer::Create(const OptimizerConfig& config,
                                                            std::vector<Parameter*> params) {
   if (config.name != "sgd" && config.name != "adam" && config.name != "adamw") {
-    return Status::InvalidArgument("unknown optimizer '" + config.name + "' (use sgd, adam, adamw)");
+    return Status::InvalidArgument("unknown optimizer '" + config.name +
+                                   "' (use sgd, adam, adamw)");
   }
   return std::unique_ptr<Optimizer>(new Optimizer(config, std::move(params)));
 }
@@ -29,8 +31,8 @@ void Optimizer::Step() {
   for (size_t i = 0; i < params_.size(); ++i) {
     Parameter* p = params_[i];
     if (config_.name == "sgd") {
-      kernels::SgdStep(config_.lr, config_.momentum, config_.weight_decay, step_, p->grad, &buf1_[i],
-                       &p->value);
+      kernels::SgdStep(config_.lr, config_.momentum, config_.weight_decay, step_, p->grad,
+                       &buf1_[i], &p->value);
     } else {
       kernels::AdamStep(config_.lr, config_.beta1, config_.beta2, config_.eps, config_.weight_decay,
                         config_.name == "adamw", step_, p->grad, &buf1_[i], &buf2_[i], &p->value);

@@ -10,7 +10,9 @@ namespace halo::trainer {
 struct Parameter {
   Parameter() = default;
   Parameter(std::string n, int64_t rows, int64_t cols, core::Device device)
-      : name(std::move(n)), value(rows, cols, device), grad(core::Tensor::Zeros(rows, cols, device)) {}
+      : name(std::move(n)),
+        value(rows, cols, device),
+        grad(core::Tensor::Zeros(rows, cols, device)) {}
 
   std::string name;  // "layer0.weight", unique within a model
   core::Tensor value;

@@ -24,7 +24,8 @@ int main(int argc, char** argv) {
   };
   if (argc > 1) return fail(std::string("unexpected argument '") + argv[1] + "'");
   std::vector<std::string> overrides = halo::trainer::SplitOverrides(FLAGS_set);
-  if (!FLAGS_partition_dir.empty()) overrides.push_back("dataset.partition_dir=" + FLAGS_partition_dir);
+  if (!FLAGS_partition_dir.empty())
+    overrides.push_back("dataset.partition_dir=" + FLAGS_partition_dir);
   if (!FLAGS_output_dir.empty()) overrides.push_back("output_dir=" + FLAGS_output_dir);
   auto config = halo::trainer::LoadTrainConfig(FLAGS_config, overrides);
   if (!config.ok()) return fail(config.status().message());

@@ -51,8 +51,9 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config) {
     return Status::FailedPrecondition("train.device is cuda but " + core::CudaUnavailableReason());
   }
   if (config.train.num_threads > 0) omp_set_num_threads(config.train.num_threads);
-  HALO_ASSIGN_OR_RETURN(t->data_, LoadTrainingData(config.dataset.partition_dir, config.dataset.part,
-                                                    config.dataset.normalize_features));
+  HALO_ASSIGN_OR_RETURN(t->data_,
+                        LoadTrainingData(config.dataset.partition_dir, config.dataset.part,
+                                         config.dataset.normalize_features));
   if (t->data_.meta.num_parts > 1 && t->data_.meta.halo_hops < config.model.num_layers) {
     HALO_LOG(Warning) << config.dataset.partition_dir << " keeps a " << t->data_.meta.halo_hops
                       << "-hop halo but the model has " << config.model.num_layers
@@ -63,19 +64,19 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config) {
     return Status::InvalidArgument("part " + std::to_string(config.dataset.part) +
                                    " has no labeled training nodes");
   }
-  t->features_ = Tensor::FromVector(t->data_.features, t->data_.num_local, t->data_.feature_dim,
-                                    t->device_);
-  HALO_ASSIGN_OR_RETURN(t->model_, Model::Create(config.model, t->data_.feature_dim,
-                                                 t->data_.num_classes, t->device_,
-                                                 config.train.seed));
+  t->features_ =
+      Tensor::FromVector(t->data_.features, t->data_.num_local, t->data_.feature_dim, t->device_);
+  HALO_ASSIGN_OR_RETURN(
+      t->model_, Model::Create(config.model, t->data_.feature_dim, t->data_.num_classes, t->device_,
+                               config.train.seed));
   OptimizerConfig oc;
   oc.name = config.train.optimizer;
   oc.lr = config.train.lr;
   oc.weight_decay = config.train.weight_decay;
   oc.momentum = config.train.momentum;
   HALO_ASSIGN_OR_RETURN(t->optimizer_, Optimizer::Create(oc, t->model_->parameters()));
-  t->full_block_ = MakeGraphBlock(sampler::FullGraphBlock(t->data_.csr),
-                                  t->model_->block_options(), t->device_);
+  t->full_block_ =
+      MakeGraphBlock(sampler::FullGraphBlock(t->data_.csr), t->model_->block_options(), t->device_);
   return t;
 }
 
@@ -101,7 +102,8 @@ double Trainer::Evaluate(const std::vector<NodeId>& nodes) {
   if (nodes.empty()) return 0.0;
   const Tensor logits = FullLogits();
   const core::Array<int64_t> labels = LabelsFor(nodes, /*all_rows=*/true);
-  return static_cast<double>(kernels::CountCorrect(logits, labels)) / static_cast<double>(nodes.size());
+  return static_cast<double>(kernels::CountCorrect(logits, labels)) /
+         static_cast<double>(nodes.size());
 }
 
 Result<double> Trainer::TrainEpoch(int epoch) {
@@ -118,15 +120,16 @@ Result<double> Trainer::TrainEpoch(int epoch) {
   }
   sampler::LocalNeighborSource source(&data_.csr);
   sampler::NeighborSampler sampler(&source, t.fanouts, t.replace);
-  HALO_ASSIGN_OR_RETURN(auto batches,
-                        sampler::SeedBatches(data_.train_nodes, t.batch_size, t.seed, epoch, false));
+  HALO_ASSIGN_OR_RETURN(
+      auto batches, sampler::SeedBatches(data_.train_nodes, t.batch_size, t.seed, epoch, false));
   double loss_sum = 0;
   for (const auto& seeds : batches) {
     ++step_;
     HALO_ASSIGN_OR_RETURN(sampler::MiniBatch mb, sampler.Sample(seeds, MixSeed(t.seed, step_)));
     std::vector<GraphBlock> blocks;
     blocks.reserve(mb.blocks.size());
-    for (const auto& b : mb.blocks) blocks.push_back(MakeGraphBlock(b, model_->block_options(), device_));
+    for (const auto& b : mb.blocks)
+      blocks.push_back(MakeGraphBlock(b, model_->block_options(), device_));
     std::vector<const GraphBlock*> block_ptrs;
     for (const auto& b : blocks) block_ptrs.push_back(&b);
     const auto input_idx = core::Array<int64_t>::FromVector(mb.input_nodes, device_);
@@ -135,7 +138,8 @@ Result<double> Trainer::TrainEpoch(int epoch) {
     const Tensor logits = model_->Forward(block_ptrs, x, true, MixSeed(t.seed ^ 0x5eed, step_));
     const core::Array<int64_t> labels = LabelsFor(mb.seeds, /*all_rows=*/false);
     Tensor grad(logits.rows(), logits.cols(), device_);
-    loss_sum += kernels::SoftmaxCrossEntropy(logits, labels, &grad) * static_cast<double>(seeds.size());
+    loss_sum +=
+        kernels::SoftmaxCrossEntropy(logits, labels, &grad) * static_cast<double>(seeds.size());
     model_->Backward(grad);
     optimizer_->Step();
   }
@@ -151,8 +155,8 @@ Result<TrainResult> Trainer::Run() {
   HALO_ASSIGN_OR_RETURN(auto metrics, core::MetricsWriter::Open(out + "/metrics.jsonl"));
   const auto& t = config_.train;
   HALO_LOG(Info) << "training " << config_.model.type << " (" << t.mode << ") on part "
-                 << data_.part << " of " << config_.dataset.partition_dir << ": "
-                 << data_.num_inner << " inner nodes, " << data_.train_nodes.size() << " train, "
+                 << data_.part << " of " << config_.dataset.partition_dir << ": " << data_.num_inner
+                 << " inner nodes, " << data_.train_nodes.size() << " train, "
                  << data_.val_nodes.size() << " val, " << data_.test_nodes.size() << " test, "
                  << core::DeviceName(device_);
   TrainResult result;
@@ -172,7 +176,9 @@ Result<TrainResult> Trainer::Run() {
       return Status::Internal("training diverged: loss is " + std::to_string(loss) + " at epoch " +
                               std::to_string(epoch) + " (try a smaller train.lr)");
     }
-    nlohmann::json line = {{"epoch", epoch}, {"loss", loss}, {"epoch_seconds", secs},
+    nlohmann::json line = {{"epoch", epoch},
+                           {"loss", loss},
+                           {"epoch_seconds", secs},
                            {"seeds_per_second", data_.train_nodes.size() / secs}};
     const bool last = epoch + 1 == t.epochs;
     if (t.eval_every > 0 && ((epoch + 1) % t.eval_every == 0 || last)) {
@@ -184,10 +190,10 @@ Result<TrainResult> Trainer::Run() {
       };
       const double val = accuracy(data_.val_nodes), test = accuracy(data_.test_nodes);
       Tensor unused_grad(logits.rows(), logits.cols(), device_);
-      const double val_loss =
-          data_.val_nodes.empty()
-              ? 0.0
-              : kernels::SoftmaxCrossEntropy(logits, LabelsFor(data_.val_nodes, true), &unused_grad);
+      const double val_loss = data_.val_nodes.empty()
+                                  ? 0.0
+                                  : kernels::SoftmaxCrossEntropy(
+                                        logits, LabelsFor(data_.val_nodes, true), &unused_grad);
       line["train_acc"] = accuracy(data_.train_nodes);
       line["val_acc"] = val;
       line["val_loss"] = val_loss;
@@ -213,7 +219,8 @@ Result<TrainResult> Trainer::Run() {
   progress.Finish();
   result.epochs = t.epochs;
   result.seeds_per_second =
-      train_seconds > 0 ? static_cast<double>(data_.train_nodes.size()) * t.epochs / train_seconds : 0;
+      train_seconds > 0 ? static_cast<double>(data_.train_nodes.size()) * t.epochs / train_seconds
+                        : 0;
   HALO_RETURN_IF_ERROR(core::WriteFileAtomic(out + "/result.json", result.ToJson()));
   if (result.best_epoch >= 0) {
     HALO_LOG(Info) << "done: test accuracy " << result.test_acc << " at best val " << result.val_acc

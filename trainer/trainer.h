@@ -18,8 +18,8 @@
 namespace halo::trainer {
 
 struct TrainResult {
-  double test_acc = 0;       // test accuracy at the epoch of best validation accuracy
-  double val_acc = 0;        // best validation accuracy
+  double test_acc = 0;  // test accuracy at the epoch of best validation accuracy
+  double val_acc = 0;   // best validation accuracy
   int best_epoch = -1;
   double final_test_acc = 0;  // after the last epoch
   double final_val_acc = 0;

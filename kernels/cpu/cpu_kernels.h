@@ -4,8 +4,8 @@
 
 #include "kernels/activation.h"
 #include "kernels/csr_view.h"
-#include "kernels/spmm.h"
 #include "kernels/sddmm.h"
+#include "kernels/spmm.h"
 
 namespace halo::kernels::cpu {
 

@@ -42,7 +42,8 @@ void HeadDotBackward(const core::Tensor& z, const core::Tensor& a, int64_t heads
     for (int64_t c = 0; c < width; ++c) {
       const int64_t h = c / f_dim;
       double acc = 0.0;
-      for (int64_t r = 0; r < n; ++r) acc += static_cast<double>(gd[r * heads + h]) * zd[r * width + c];
+      for (int64_t r = 0; r < n; ++r)
+        acc += static_cast<double>(gd[r * heads + h]) * zd[r * width + c];
       ga[c] = static_cast<float>(acc);
     }
   }

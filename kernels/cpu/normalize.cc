@@ -1,8 +1,9 @@
+#include "kernels/normalize.h"
+
 #include <algorithm>
 #include <cmath>
 
 #include "kernels/cpu/cpu_extra_kernels.h"
-#include "kernels/normalize.h"
 
 namespace halo::kernels::cpu {
 

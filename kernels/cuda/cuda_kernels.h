@@ -5,8 +5,8 @@
 
 #include "kernels/activation.h"
 #include "kernels/csr_view.h"
-#include "kernels/spmm.h"
 #include "kernels/sddmm.h"
+#include "kernels/spmm.h"
 
 namespace halo::kernels::cuda {
 

@@ -37,7 +37,8 @@ TEST(CsrTest, BuildMatchesNaiveSetsOnRandomGraph) {
   }
   Csr csr = BuildCsr(n, row, col, {}, true);
   for (int64_t r = 0; r < n; ++r) {
-    std::vector<NodeId> got(csr.indices.begin() + csr.indptr[r], csr.indices.begin() + csr.indptr[r + 1]);
+    std::vector<NodeId> got(csr.indices.begin() + csr.indptr[r],
+                            csr.indices.begin() + csr.indptr[r + 1]);
     EXPECT_EQ(got, std::vector<NodeId>(naive[r].begin(), naive[r].end())) << "row " << r;
   }
 }

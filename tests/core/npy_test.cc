@@ -14,8 +14,10 @@ namespace {
 using ::testing::HasSubstr;
 
 // A .npy file assembled byte by byte, independently of WriteNpy.
-std::string HandMadeNpy(const std::string& descr, const std::string& shape, const std::string& data) {
-  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+std::string HandMadeNpy(const std::string& descr, const std::string& shape,
+                        const std::string& data) {
+  std::string header =
+      "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
   while ((10 + header.size() + 1) % 64 != 0) header += ' ';
   header += '\n';
   std::string out = "\x93NUMPY";
@@ -74,7 +76,8 @@ TEST(NpyTest, HeaderIsPaddedTo64Bytes) {
   halo::testing::TempDir dir;
   ASSERT_TRUE(WriteNpy(dir.File("x.npy"), std::vector<float>{1, 2, 3}).ok());
   std::string raw = ReadFileToString(dir.File("x.npy")).value();
-  const size_t header_len = static_cast<unsigned char>(raw[8]) | (static_cast<unsigned char>(raw[9]) << 8);
+  const size_t header_len =
+      static_cast<unsigned char>(raw[8]) | (static_cast<unsigned char>(raw[9]) << 8);
   EXPECT_EQ((10 + header_len) % 64, 0u);
   EXPECT_EQ(raw[10 + header_len - 1], '\n');
   EXPECT_EQ(raw.size(), 10 + header_len + 12);
@@ -91,7 +94,8 @@ TEST(NpyTest, RejectsBadFiles) {
   auto s = ReadNpy(dir.File("short.npy"));
   EXPECT_EQ(s.status().code(), StatusCode::kCorruption);
   EXPECT_THAT(s.status().message(), HasSubstr("short.npy"));
-  halo::testing::WriteTextFile(dir.File("c16.npy"), HandMadeNpy("<c16", "(1,)", std::string(16, '\0')));
+  halo::testing::WriteTextFile(dir.File("c16.npy"),
+                               HandMadeNpy("<c16", "(1,)", std::string(16, '\0')));
   EXPECT_THAT(ReadNpy(dir.File("c16.npy")).status().message(), HasSubstr("unsupported dtype"));
   // Floats are never silently truncated into integers; too-large ints do not wrap.
   ASSERT_TRUE(WriteNpy(dir.File("f.npy"), std::vector<float>{1.5f}).ok());

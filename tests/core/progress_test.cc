@@ -30,7 +30,9 @@ TEST(ProgressTest, PlainModeLogsDecilesOnce) {
   EXPECT_THAT(out, HasSubstr("work: done in"));
   // Each decile at most once, no terminal control codes in plain mode.
   size_t count = 0;
-  for (size_t pos = out.find("work: 30%"); pos != std::string::npos; pos = out.find("work: 30%", pos + 1)) ++count;
+  for (size_t pos = out.find("work: 30%"); pos != std::string::npos;
+       pos = out.find("work: 30%", pos + 1))
+    ++count;
   EXPECT_EQ(count, 1u);
   EXPECT_EQ(out.find('\r'), std::string::npos);
 }

@@ -588,8 +588,7 @@ std::map<std::string, std::string> ReadTree(const std::string& dir) {
       EXPECT_TRUE(part.ok()) << part.status().ToString();
       if (!part.ok()) continue;
       auto bytes = [](const auto& v) {
-        return std::string(reinterpret_cast<const char*>(v.data()),
-                           v.size() * sizeof(v.data()[0]));
+        return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(v.data()[0]));
       };
       const std::string key = info.dir + "/store rows ";
       files[key + "features"] = bytes(part->features);

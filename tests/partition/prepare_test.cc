@@ -1,5 +1,7 @@
 // Unit tests of the pipeline's building blocks against naive references: graph preparation,
 // the METIS input graph, random assignment, edge cut, relabeling and halo expansion.
+#include "partition/prepare.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,7 +11,6 @@
 
 #include "partition/halo.h"
 #include "partition/metis_partitioner.h"
-#include "partition/prepare.h"
 #include "partition/relabel.h"
 
 namespace halo::partition {
@@ -174,9 +175,9 @@ TEST(RandomPartitionTest, BalancedAndSeeded) {
   auto a = RandomPartition(1003, 7, 42);
   std::vector<int> sizes(7, 0);
   for (PartId p : a) ++sizes[p];
-  EXPECT_LE(*std::max_element(sizes.begin(), sizes.end()) -
-                *std::min_element(sizes.begin(), sizes.end()),
-            1);
+  EXPECT_LE(
+      *std::max_element(sizes.begin(), sizes.end()) - *std::min_element(sizes.begin(), sizes.end()),
+      1);
   EXPECT_EQ(a, RandomPartition(1003, 7, 42));
   EXPECT_NE(a, RandomPartition(1003, 7, 43));
 }

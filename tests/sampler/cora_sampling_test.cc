@@ -1,11 +1,11 @@
 // Sampling on the bundled Cora, read and prepared as the partitioner does.
 #include <gtest/gtest.h>
 
+#include "core/random.h"
 #include "partition/prepare.h"
 #include "partition/readers/reader.h"
 #include "sampler/local_neighbor_source.h"
 #include "sampler/neighbor_sampler.h"
-#include "core/random.h"
 #include "sampler/seed_batches.h"
 #include "tests/sampler/sampler_checks.h"
 #include "tests/test_util.h"

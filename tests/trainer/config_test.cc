@@ -15,9 +15,8 @@ TEST(TrainConfigTest, FileThenOverridesInOrder) {
   halo::testing::WriteTextFile(dir.File("c.yaml"),
                                "dataset:\n  partition_dir: /p\nmodel:\n  type: gat\n  hidden: 8\n"
                                "train:\n  fanouts: [5, 3]\n  lr: 0.1\n");
-  auto c = LoadTrainConfig(dir.File("c.yaml"),
-                           {"model.hidden=32", "train.fanouts=[10,5,2]", "model.num_layers=3",
-                            "model.hidden=33"});
+  auto c = LoadTrainConfig(dir.File("c.yaml"), {"model.hidden=32", "train.fanouts=[10,5,2]",
+                                                "model.num_layers=3", "model.hidden=33"});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->dataset.partition_dir, "/p");
   EXPECT_EQ(c->model.type, "gat");
@@ -73,8 +72,8 @@ TEST(TrainConfigTest, SplitOverridesKeepsListsTogether) {
 }
 
 TEST(TrainConfigTest, ResolvedYamlRoundTrips) {
-  auto c = LoadTrainConfig("", {"dataset.partition_dir=/p", "model.heads=4",
-                                "train.fanouts=[7,3]", "output_dir=/o"});
+  auto c = LoadTrainConfig(
+      "", {"dataset.partition_dir=/p", "model.heads=4", "train.fanouts=[7,3]", "output_dir=/o"});
   ASSERT_TRUE(c.ok());
   halo::testing::TempDir dir;
   halo::testing::WriteTextFile(dir.File("r.yaml"), TrainConfigToYaml(c.value()));

@@ -15,9 +15,8 @@ namespace halo::trainer {
 
 using core::Tensor;
 
-GatConv::GatConv(int64_t in_dim, int64_t head_dim, int64_t heads, bool concat,
-                 float negative_slope, float attn_dropout, const std::string& name,
-                 core::Device device, uint64_t seed)
+GatConv::GatConv(int64_t in_dim, int64_t head_dim, int64_t heads, bool concat, float negative_slope,
+                 float attn_dropout, const std::string& name, core::Device device, uint64_t seed)
     : head_dim_(head_dim),
       heads_(heads),
       concat_(concat),
@@ -37,7 +36,8 @@ GatConv::GatConv(int64_t in_dim, int64_t head_dim, int64_t heads, bool concat,
     std::vector<float> m(static_cast<size_t>(heads * head_dim * head_dim), 0.0f);
     for (int64_t h = 0; h < heads; ++h) {
       for (int64_t f = 0; f < head_dim; ++f) {
-        m[static_cast<size_t>((h * head_dim + f) * head_dim + f)] = 1.0f / static_cast<float>(heads);
+        m[static_cast<size_t>((h * head_dim + f) * head_dim + f)] =
+            1.0f / static_cast<float>(heads);
       }
     }
     head_mean_ = Tensor::FromVector(m, heads * head_dim, head_dim, device);
@@ -110,8 +110,8 @@ Tensor GatConv::Backward(const Tensor& grad_out, bool need_grad_input) {
                               grad_scores, &grad_scores);
   Tensor grad_er(block_->num_dst, heads_, device);
   Tensor grad_el(block_->num_src, heads_, device);
-  kernels::SDDMMBackward(block_->view(), kernels::SddmmOp::kAdd, er_, el_, heads_,
-                         grad_scores, &grad_er, &grad_el);
+  kernels::SDDMMBackward(block_->view(), kernels::SddmmOp::kAdd, er_, el_, heads_, grad_scores,
+                         &grad_er, &grad_el);
   // Through the attention logits into z and the attention vectors.
   kernels::HeadDotBackward(z_, attn_src_.value, heads_, grad_el, &grad_z, &attn_src_.grad);
   Tensor grad_z_dst = grad_z.RowsView(0, block_->num_dst);

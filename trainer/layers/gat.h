@@ -17,7 +17,9 @@ class GatConv : public Layer {
   core::Tensor Forward(const GraphBlock& block, const core::Tensor& x, bool training,
                        uint64_t seed) override;
   core::Tensor Backward(const core::Tensor& grad_out, bool need_grad_input = true) override;
-  std::vector<Parameter*> parameters() override { return {&weight_, &attn_src_, &attn_dst_, &bias_}; }
+  std::vector<Parameter*> parameters() override {
+    return {&weight_, &attn_src_, &attn_dst_, &bias_};
+  }
   int64_t in_dim() const override { return weight_.value.rows(); }
   int64_t out_dim() const override { return concat_ ? heads_ * head_dim_ : head_dim_; }
 
@@ -25,10 +27,10 @@ class GatConv : public Layer {
   int64_t head_dim_, heads_;
   bool concat_;
   float negative_slope_, attn_dropout_;
-  Parameter weight_;    // [in x H*F]
-  Parameter attn_src_;  // [1 x H*F]
-  Parameter attn_dst_;  // [1 x H*F]
-  Parameter bias_;      // [1 x out_dim]
+  Parameter weight_;        // [in x H*F]
+  Parameter attn_src_;      // [1 x H*F]
+  Parameter attn_dst_;      // [1 x H*F]
+  Parameter bias_;          // [1 x out_dim]
   core::Tensor head_mean_;  // [H*F x F] constant averaging matrix (concat == false)
   // Forward state.
   const GraphBlock* block_ = nullptr;

@@ -11,7 +11,8 @@ using core::Tensor;
 
 GcnConv::GcnConv(int64_t in_dim, int64_t out_dim, const std::string& name, core::Device device,
                  uint64_t seed)
-    : weight_(name + ".weight", in_dim, out_dim, device), bias_(name + ".bias", 1, out_dim, device) {
+    : weight_(name + ".weight", in_dim, out_dim, device),
+      bias_(name + ".bias", 1, out_dim, device) {
   GlorotUniform(seed, &weight_.value);
   ZeroInit(&bias_.value);
 }
@@ -33,8 +34,8 @@ Tensor GcnConv::Forward(const GraphBlock& block, const Tensor& x, bool, uint64_t
 Tensor GcnConv::Backward(const Tensor& grad_out, bool need_grad_input) {
   kernels::BiasGrad(grad_out, &bias_.grad);
   Tensor grad_xw(block_->num_src, out_dim(), grad_out.device());
-  kernels::SpMMBackwardX(block_->view(), grad_out, block_->weight(), kernels::Reduce::kSum,
-                         nullptr, &grad_xw);
+  kernels::SpMMBackwardX(block_->view(), grad_out, block_->weight(), kernels::Reduce::kSum, nullptr,
+                         &grad_xw);
   kernels::Gemm(true, false, 1.0f, *x_, grad_xw, 0.0f, &weight_.grad);
   if (!need_grad_input) return Tensor();
   Tensor grad_x(block_->num_src, in_dim(), grad_out.device());

@@ -40,7 +40,7 @@ class SageConv : public Layer {
   core::Tensor pooled_;      // pool: relu(pooled_pre_)
   core::Tensor agg_;         // aggregated neighbor rows [num_dst x agg_dim]
   core::Array<int64_t> argmax_;
-  core::Tensor out_;         // normalized output (normalize only)
+  core::Tensor out_;  // normalized output (normalize only)
   core::Tensor norms_;
 };
 
