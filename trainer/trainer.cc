@@ -75,13 +75,15 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config) {
   oc.weight_decay = config.train.weight_decay;
   oc.momentum = config.train.momentum;
   HALO_ASSIGN_OR_RETURN(t->optimizer_, Optimizer::Create(oc, t->model_->parameters()));
+  t->train_labels_ = t->LabelsFor(t->data_.train_nodes, /*all_rows=*/true);
+  t->val_labels_ = t->LabelsFor(t->data_.val_nodes, /*all_rows=*/true);
+  t->test_labels_ = t->LabelsFor(t->data_.test_nodes, /*all_rows=*/true);
   t->full_block_ =
       MakeGraphBlock(sampler::FullGraphBlock(t->data_.csr), t->model_->block_options(), t->device_);
   return t;
 }
 
-core::Array<int64_t> Trainer::LabelsFor(const std::vector<NodeId>& nodes, bool all_rows) {
-  // all_rows: one label per local node, -1 except for `nodes`; else one per entry of `nodes`.
+core::Array<int64_t> Trainer::LabelsFor(const std::vector<NodeId>& nodes, bool all_rows) const {
   std::vector<int64_t> labels;
   if (all_rows) {
     labels.assign(static_cast<size_t>(data_.num_local), -1);
@@ -98,22 +100,13 @@ Tensor Trainer::FullLogits() {
   return model_->Forward(blocks, features_, /*training=*/false, 0);
 }
 
-double Trainer::Evaluate(const std::vector<NodeId>& nodes) {
-  if (nodes.empty()) return 0.0;
-  const Tensor logits = FullLogits();
-  const core::Array<int64_t> labels = LabelsFor(nodes, /*all_rows=*/true);
-  return static_cast<double>(kernels::CountCorrect(logits, labels)) /
-         static_cast<double>(nodes.size());
-}
-
 Result<double> Trainer::TrainEpoch(int epoch) {
   const auto& t = config_.train;
   if (t.mode == "full") {
     std::vector<const GraphBlock*> blocks(static_cast<size_t>(model_->num_layers()), &full_block_);
     const Tensor logits = model_->Forward(blocks, features_, true, MixSeed(t.seed, ++step_));
-    const core::Array<int64_t> labels = LabelsFor(data_.train_nodes, /*all_rows=*/true);
     Tensor grad(logits.rows(), logits.cols(), device_);
-    const float loss = kernels::SoftmaxCrossEntropy(logits, labels, &grad);
+    const float loss = kernels::SoftmaxCrossEntropy(logits, train_labels_, &grad);
     model_->Backward(grad);
     optimizer_->Step();
     return static_cast<double>(loss);
@@ -183,18 +176,18 @@ Result<TrainResult> Trainer::Run() {
     const bool last = epoch + 1 == t.epochs;
     if (t.eval_every > 0 && ((epoch + 1) % t.eval_every == 0 || last)) {
       const Tensor logits = FullLogits();
-      auto accuracy = [&](const std::vector<NodeId>& nodes) {
-        if (nodes.empty()) return 0.0;
-        return static_cast<double>(kernels::CountCorrect(logits, LabelsFor(nodes, true))) /
-               static_cast<double>(nodes.size());
+      auto accuracy = [&](const core::Array<int64_t>& labels, size_t count) {
+        if (count == 0) return 0.0;
+        return static_cast<double>(kernels::CountCorrect(logits, labels)) /
+               static_cast<double>(count);
       };
-      const double val = accuracy(data_.val_nodes), test = accuracy(data_.test_nodes);
+      const double val = accuracy(val_labels_, data_.val_nodes.size());
+      const double test = accuracy(test_labels_, data_.test_nodes.size());
       Tensor unused_grad(logits.rows(), logits.cols(), device_);
       const double val_loss = data_.val_nodes.empty()
                                   ? 0.0
-                                  : kernels::SoftmaxCrossEntropy(
-                                        logits, LabelsFor(data_.val_nodes, true), &unused_grad);
-      line["train_acc"] = accuracy(data_.train_nodes);
+                                  : kernels::SoftmaxCrossEntropy(logits, val_labels_, &unused_grad);
+      line["train_acc"] = accuracy(train_labels_, data_.train_nodes.size());
       line["val_acc"] = val;
       line["val_loss"] = val_loss;
       line["test_acc"] = test;

@@ -35,8 +35,6 @@ class Trainer {
   static core::Result<std::unique_ptr<Trainer>> Create(const TrainConfig& config);
   // Trains for config.train.epochs epochs and writes the outputs.
   core::Result<TrainResult> Run();
-  // Accuracy of the current model on `nodes` (local IDs), by full-neighbor inference.
-  double Evaluate(const std::vector<NodeId>& nodes);
   Model* model() { return model_.get(); }
 
  private:
@@ -44,7 +42,9 @@ class Trainer {
   // One epoch; returns the mean training loss.
   core::Result<double> TrainEpoch(int epoch);
   core::Tensor FullLogits();
-  core::Array<int64_t> LabelsFor(const std::vector<NodeId>& rows_to_nodes, bool all_rows);
+  // Labels on device_: one per entry of `nodes` (all_rows false), or one per local node with -1
+  // everywhere but `nodes` (all_rows true).
+  core::Array<int64_t> LabelsFor(const std::vector<NodeId>& nodes, bool all_rows) const;
 
   TrainConfig config_;
   core::Device device_ = core::Device::kCpu;
@@ -53,6 +53,8 @@ class Trainer {
   std::unique_ptr<Model> model_;
   std::unique_ptr<Optimizer> optimizer_;
   GraphBlock full_block_;  // the whole local graph, with the model's block options
+  // Per-local-node labels restricted to each split (built once: used every epoch).
+  core::Array<int64_t> train_labels_, val_labels_, test_labels_;
   int64_t step_ = 0;
 };
 
