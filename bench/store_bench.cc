@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "storage/feature_store.h"
 #include "storage/part_store_writer.h"
 #include "storage/store_format.h"
@@ -44,25 +45,13 @@ DEFINE_int64(block_size, 2048, "RocksDB data block size of the store (bytes)");
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using halo::bench::Clock;
+using halo::bench::Percentile;
+using halo::bench::Seconds;
 using halo::storage::FeatureStore;
 using halo::storage::FeatureStoreOptions;
 
-double ThreadCpuSeconds() {
-  timespec t;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-double Percentile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())));
-  return v[i];
-}
+double ThreadCpuSeconds() { return halo::bench::CpuSeconds(CLOCK_THREAD_CPUTIME_ID); }
 
 [[noreturn]] void Die(const std::string& msg) {
   std::fprintf(stderr, "halo-bench-store: %s\n", msg.c_str());

@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "core/fs.h"
 #include "core/npy.h"
 #include "core/partition_book.h"
@@ -47,23 +48,11 @@ DEFINE_bool(keep, false, "keep the partition directory");
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using halo::bench::Clock;
+using halo::bench::Percentile;
+using halo::bench::Seconds;
 
-double ProcessCpuSeconds() {
-  timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-double Percentile(std::vector<double> v, double q) {
-  std::sort(v.begin(), v.end());
-  const size_t i = std::min(v.size() - 1, static_cast<size_t>(q * static_cast<double>(v.size())));
-  return v[i];
-}
+double ProcessCpuSeconds() { return halo::bench::CpuSeconds(CLOCK_PROCESS_CPUTIME_ID); }
 
 [[noreturn]] void Die(const std::string& msg) {
   std::fprintf(stderr, "halo-bench-store-remote: %s\n", msg.c_str());
