@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Sets up the machine, builds Halo, and runs the main job on the bundled Cora dataset:
-# partition it (2 parts, METIS, 2-hop halos), serve each part with halo-store and query them,
-# then train a GCN on Cora and report its test accuracy.
-# (Distributed training with halo-launch and embedding serving come with later milestones.)
+#   1. partition it (2 parts, METIS, 2-hop halos),
+#   2. train GraphSAGE with 2 workers on this host (halo-launch: a halo-store per part, 2 trainers,
+#      gradients all-reduced with Gloo),
+#   3. write every paper's embedding with layer-wise inference (halo-embed),
+#   4. serve the embeddings over HTTP (halo-serve) and query them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-TARGETS="halo-partition halo-store halo-query halo-train" ./scripts/build.sh
+TARGETS="halo-partition halo-store halo-train halo-launch halo-embed halo-serve" ./scripts/build.sh
 OUT=${OUT:-out}
 RUNS=${RUNS:-runs}
 mkdir -p "$OUT" "$RUNS"
@@ -20,47 +22,49 @@ echo "== 1/4 Partitioning Cora into 2 parts =="
   --summary_json="$OUT/cora-2parts-summary.json"
 
 echo
-echo "== 2/4 Serving both parts with halo-store and querying them =="
-STORE_PIDS=()
-cleanup() { for pid in "${STORE_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT
-for part in 0 1; do
-  rm -f "$OUT/store$part.ready"
-  ./build/bin/halo-store --partition_dir="$OUT/cora-2parts" --part=$part \
-    --bind=tcp://127.0.0.1:0 --ready_file="$OUT/store$part.ready" > "$OUT/store$part.log" 2>&1 &
-  STORE_PIDS+=($!)
-done
-for part in 0 1; do  # each store writes its endpoint once it serves (bounded wait)
-  for _ in $(seq 300); do [ -s "$OUT/store$part.ready" ] && break; sleep 0.1; done
-  [ -s "$OUT/store$part.ready" ] || { echo "halo-store part $part did not start:"; cat "$OUT/store$part.log"; exit 1; }
-done
-ENDPOINTS="$(cat "$OUT/store0.ready"),$(cat "$OUT/store1.ready")"
-echo "stores: $ENDPOINTS"
-# Labels and 5 sampled in-neighbors of three papers, by their original Planetoid IDs.
-./build/bin/halo-query --partition_dir="$OUT/cora-2parts" --endpoints="$ENDPOINTS" \
-  labels --ids=0,1,2 --original_ids
-./build/bin/halo-query --partition_dir="$OUT/cora-2parts" --endpoints="$ENDPOINTS" \
-  sample --ids=0,1,2 --original_ids --fanout=5
-cleanup
-STORE_PIDS=()
-
-echo
-echo "== 3/4 Partitioning Cora into 1 part (single-process training) =="
-./build/bin/halo-partition \
-  --input=data/cora/planetoid_txt --format=planetoid-txt \
-  --num_parts=1 --output="$OUT/cora-1part" --overwrite > /dev/null
-
-echo
-echo "== 4/4 Training a 2-layer GCN on Cora (200 epochs) =="
-./build/bin/halo-train --config configs/cora-gcn.yaml \
-  --partition_dir="$OUT/cora-1part" --output_dir="$RUNS/cora-gcn" > "$RUNS/cora-gcn.result.json"
-/usr/bin/python3 - "$RUNS/cora-gcn.result.json" <<'PY'
+echo "== 2/4 Training GraphSAGE with 2 workers (halo-launch configs/cora-2parts.yaml) =="
+./build/bin/halo-launch --config configs/cora-2parts.yaml \
+  --partition_dir="$OUT/cora-2parts" --output_dir="$RUNS/cora-2parts"
+/usr/bin/python3 - "$RUNS/cora-2parts/result.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-print(f"GCN on Cora: test accuracy {100 * r['test_acc']:.1f}% "
-      f"(best validation {100 * r['val_acc']:.1f}% at epoch {r['best_epoch']}), "
-      f"{1000 * r['mean_epoch_seconds']:.1f} ms per epoch")
+epochs = r["epoch_seconds"]
+print(f"GraphSAGE on Cora, {r['world_size']} workers: test accuracy {100 * r['test_acc']:.1f}% "
+      f"(best validation {100 * r['val_acc']:.1f}%), "
+      f"{1000 * sum(epochs) / len(epochs):.0f} ms per epoch, {r['wall_seconds']:.1f} s in all")
 PY
+
+echo
+echo "== 3/4 Embedding every paper (halo-embed, layer-wise inference over both parts) =="
+./build/bin/halo-embed --run_dir="$RUNS/cora-2parts" --output="$OUT/cora-embeddings" --overwrite
+
+echo
+echo "== 4/4 Serving the embeddings (halo-serve) and querying them =="
+SERVE_LOG="$OUT/halo-serve.log"
+./build/bin/halo-serve --embeddings="$OUT/cora-embeddings" --port=0 > "$SERVE_LOG" 2>&1 &
+SERVE_PID=$!
+trap 'kill $SERVE_PID 2>/dev/null || true' EXIT
+URL=""
+for _ in $(seq 300); do  # the ready line names the port (bounded wait)
+  URL=$(grep -o 'on http://[0-9.:]*' "$SERVE_LOG" | head -1 | cut -c4-) || true
+  [ -n "$URL" ] && break
+  kill -0 $SERVE_PID 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$URL" ] || { echo "halo-serve did not start:"; cat "$SERVE_LOG"; exit 1; }
+head -1 "$SERVE_LOG"
+echo "\$ curl $URL/v1/embeddings/35?by=original   (paper 35, by its Planetoid ID; first values)"
+curl -sf "$URL/v1/embeddings/35?by=original" | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print(json.dumps({k: (v[:4] + ["..."] if isinstance(v, list) and len(v) > 4 else v) for k, v in r.items()}))'
+echo "\$ curl $URL/v1/similar/35?by=original&k=5"
+curl -sf "$URL/v1/similar/35?by=original&k=5"
+echo
+kill $SERVE_PID
+wait $SERVE_PID 2>/dev/null || true
+trap - EXIT
 echo
 echo "Partition: $OUT/cora-2parts (docs/partition-format.md)"
-echo "Training run: $RUNS/cora-gcn (metrics.jsonl, result.json; plot: scripts/plot_metrics.py $RUNS/cora-gcn)"
+echo "Training run: $RUNS/cora-2parts (result.json, rank*/metrics.jsonl; plot: scripts/plot_metrics.py $RUNS/cora-2parts/rank0)"
+echo "Embeddings: $OUT/cora-embeddings (docs/halo-serve.md)"

@@ -20,7 +20,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format
   clang libclang-rt-14-dev
-  iproute2 procps
+  iproute2 procps curl
   python3 python3-numpy python3-matplotlib
 )
 

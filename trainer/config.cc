@@ -55,6 +55,22 @@ std::map<std::string, Field> Fields(TrainConfig* c) {
       {"train.eval_every", Bind(&c->train.eval_every)},
       {"train.device", Bind(&c->train.device)},
       {"train.num_threads", Bind(&c->train.num_threads)},
+      {"train.prefetch", Bind(&c->train.prefetch)},
+      {"train.loader_threads", Bind(&c->train.loader_threads)},
+      {"checkpoint.every_epochs", Bind(&c->checkpoint.every_epochs)},
+      {"checkpoint.every_steps", Bind(&c->checkpoint.every_steps)},
+      {"checkpoint.keep", Bind(&c->checkpoint.keep)},
+      {"comm.timeout_s", Bind(&c->comm.timeout_s)},
+      {"comm.bucket_mb", Bind(&c->comm.bucket_mb)},
+      {"input_embedding.dim", Bind(&c->input_embedding.dim)},
+      {"input_embedding.combine", Bind(&c->input_embedding.combine)},
+      {"input_embedding.optimizer", Bind(&c->input_embedding.optimizer)},
+      {"input_embedding.lr", Bind(&c->input_embedding.lr)},
+      {"input_embedding.init_scale", Bind(&c->input_embedding.init_scale)},
+      {"sync.mode", Bind(&c->sync.mode)},
+      {"sync.staleness", Bind(&c->sync.staleness)},
+      {"straggler.rank", Bind(&c->straggler.rank)},
+      {"straggler.delay_ms", Bind(&c->straggler.delay_ms)},
       {"output_dir", Bind(&c->output_dir)},
   };
 }
@@ -197,6 +213,35 @@ Status ValidateTrainConfig(const TrainConfig& c) {
   if (t.batch_size <= 0 || t.epochs < 0 || t.eval_every < 0 || t.lr <= 0) {
     return Status::InvalidArgument(
         "train.batch_size and train.lr must be positive, train.eval_every >= 0");
+  }
+  if (t.prefetch < 0 || t.loader_threads < 1) {
+    return Status::InvalidArgument("train.prefetch must be >= 0 and train.loader_threads >= 1");
+  }
+  if (c.checkpoint.every_epochs < 0 || c.checkpoint.every_steps < 0 || c.checkpoint.keep < 1) {
+    return Status::InvalidArgument(
+        "checkpoint.every_epochs and every_steps must be >= 0, checkpoint.keep >= 1");
+  }
+  const auto& e = c.input_embedding;
+  if (e.dim < 0 || (e.combine != "concat" && e.combine != "replace") || e.lr <= 0 ||
+      e.init_scale < 0) {
+    return Status::InvalidArgument(
+        "input_embedding: dim must be >= 0, combine concat or replace, lr > 0, init_scale >= 0");
+  }
+  if (e.optimizer != "sgd" && e.optimizer != "adagrad" && e.optimizer != "adam") {
+    return Status::InvalidArgument("input_embedding.optimizer must be sgd, adagrad or adam, got '" +
+                                   e.optimizer + "'");
+  }
+  if (c.sync.mode != "allreduce" && c.sync.mode != "ps") {
+    return Status::InvalidArgument("sync.mode must be allreduce or ps, got '" + c.sync.mode + "'");
+  }
+  if (c.sync.staleness < -1) {
+    return Status::InvalidArgument("sync.staleness must be >= 0, or -1 for unbounded (ASP)");
+  }
+  if (c.straggler.delay_ms < 0) {
+    return Status::InvalidArgument("straggler.delay_ms must be >= 0");
+  }
+  if (c.comm.timeout_s <= 0 || c.comm.bucket_mb <= 0) {
+    return Status::InvalidArgument("comm.timeout_s and comm.bucket_mb must be positive");
   }
   if (t.optimizer != "adam" && t.optimizer != "adamw" && t.optimizer != "sgd") {
     return Status::InvalidArgument("train.optimizer must be adam, adamw or sgd, got '" +

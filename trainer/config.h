@@ -42,6 +42,20 @@ struct TrainSettings {
   int eval_every = 1;          // epochs between evaluations; 0 = never (benchmarks)
   std::string device = "cpu";  // cpu | cuda
   int num_threads = 0;         // OpenMP threads, 0 = library default
+  int prefetch = 2;            // minibatches prepared ahead (sampling + features); 0 = inline
+  int loader_threads = 1;      // background threads preparing minibatches
+};
+
+struct CheckpointConfig {
+  int every_epochs = 1;  // 0 = only at the end of the run
+  int every_steps = 0;   // additionally every N steps; 0 = off
+  int keep = 2;          // newest checkpoints kept
+};
+
+// Gradient synchronization among trainers (distributed runs).
+struct CommSettings {
+  int timeout_s = 60;  // rendezvous and each collective
+  int bucket_mb = 16;  // gradients fused per all-reduce
 };
 
 struct DatasetConfig {
@@ -50,10 +64,37 @@ struct DatasetConfig {
   bool normalize_features = true;  // row-normalize input features (sum to 1), as in GCN's setup
 };
 
+// Learnable per-node input embeddings, kept on the parameter server (halo-ps).
+struct InputEmbeddingConfig {
+  int64_t dim = 0;                 // 0 = none
+  std::string combine = "concat";  // concat (features, then embedding) | replace (embedding only)
+  std::string optimizer = "adagrad";  // server side: sgd | adagrad | adam
+  float lr = 0.05f;
+  float init_scale = 0.1f;  // rows start uniform in [-init_scale, init_scale)
+};
+
+// How trainers share parameters: dense gradients all-reduced every step (allreduce), or dense
+// parameters on the parameter server too, each worker advancing within the staleness bound (ps).
+struct SyncConfig {
+  std::string mode = "allreduce";  // allreduce | ps
+  int64_t staleness = 0;           // the PS tables' bound s: 0 = BSP, -1 = unbounded (ASP)
+};
+
+// A deliberately slow rank, for staleness experiments.
+struct StragglerConfig {
+  int rank = -1;     // -1 = none
+  int delay_ms = 0;  // added to each of its steps
+};
+
 struct TrainConfig {
   DatasetConfig dataset;
   ModelConfig model;
   TrainSettings train;
+  CheckpointConfig checkpoint;
+  CommSettings comm;
+  InputEmbeddingConfig input_embedding;
+  SyncConfig sync;
+  StragglerConfig straggler;
   std::string output_dir = "runs/latest";
 };
 

@@ -11,7 +11,7 @@ using core::Result;
 using core::Status;
 
 Result<TrainingData> LoadTrainingData(const std::string& partition_dir, int part,
-                                      bool normalize_features) {
+                                      bool normalize_features, const storage::StoreClient* stores) {
   TrainingData d;
   HALO_ASSIGN_OR_RETURN(d.meta, core::ReadPartitionMeta(partition_dir));
   if (part < 0 || part >= d.meta.num_parts) {
@@ -45,6 +45,12 @@ Result<TrainingData> LoadTrainingData(const std::string& partition_dir, int part
   std::map<core::PartId, std::vector<int64_t>> halo_by_owner;  // owner -> local IDs
   for (int64_t l = d.num_inner; l < d.num_local; ++l) {
     halo_by_owner[book.Owner(d.local_to_global[static_cast<size_t>(l)])].push_back(l);
+  }
+  if (stores != nullptr) {
+    std::vector<int64_t> ids(d.local_to_global.begin() + d.num_inner, d.local_to_global.end());
+    HALO_RETURN_IF_ERROR(stores->GetFeatures(
+        ids.data(), ids.size(), d.features.data() + static_cast<size_t>(d.num_inner) * dim));
+    halo_by_owner.clear();
   }
   for (const auto& [owner, locals] : halo_by_owner) {
     const core::PartInfo& oi = d.meta.parts[static_cast<size_t>(owner)];

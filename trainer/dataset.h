@@ -9,6 +9,7 @@
 #include "core/partition_book.h"
 #include "core/status.h"
 #include "core/types.h"
+#include "storage/store_client.h"
 
 namespace halo::trainer {
 
@@ -30,7 +31,10 @@ struct TrainingData {
 
 // Loads part `part` of `partition_dir`. Fails clearly when the partition has no features or no
 // labels, or when `part` is out of range. `normalize_features` divides each row by its sum.
+// Halo rows are read through `stores` when given (distributed runs: the owners' halo-store
+// processes), else straight from the owner parts' store directories.
 core::Result<TrainingData> LoadTrainingData(const std::string& partition_dir, int part,
-                                            bool normalize_features);
+                                            bool normalize_features,
+                                            const storage::StoreClient* stores = nullptr);
 
 }  // namespace halo::trainer

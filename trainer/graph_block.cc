@@ -8,7 +8,7 @@
 namespace halo::trainer {
 
 GraphBlock MakeGraphBlock(const sampler::Block& block, const BlockOptions& options,
-                          core::Device device) {
+                          core::Device device, const std::vector<int64_t>* src_out_degree) {
   HALO_CHECK(block.num_dst <= block.num_src) << "destinations must prefix the sources";
   const core::Csr* csr = &block.csr;
   core::Csr with_loops;
@@ -35,7 +35,12 @@ GraphBlock MakeGraphBlock(const sampler::Block& block, const BlockOptions& optio
   out.csr = kernels::DeviceCsr::FromCsr(*csr, block.num_src, device);
   if (options.gcn_norm) {
     std::vector<int64_t> out_degree(static_cast<size_t>(block.num_src), 0);
-    for (core::NodeId u : csr->indices) ++out_degree[static_cast<size_t>(u)];
+    if (src_out_degree != nullptr) {
+      HALO_CHECK(static_cast<int64_t>(src_out_degree->size()) == block.num_src);
+      out_degree = *src_out_degree;
+    } else {
+      for (core::NodeId u : csr->indices) ++out_degree[static_cast<size_t>(u)];
+    }
     std::vector<float> w(csr->indices.size());
     for (int64_t v = 0; v < block.num_dst; ++v) {
       const double in_degree = static_cast<double>(csr->degree(v));

@@ -1,6 +1,8 @@
 // A message-flow block ready for the layers: its CSR on the compute device, plus the
 // per-model extras (self-loops for GCN/GAT, GCN's symmetric normalization weights).
 #pragma once
+#include <cstdint>
+#include <vector>
 
 #include "core/csr.h"
 #include "core/device.h"
@@ -26,7 +28,11 @@ struct GraphBlock {
 };
 
 // Builds the device block from a sampler block (rows = dst, indices = local src positions).
+// GCN's normalization takes each source's out-degree within the block, unless
+// `src_out_degree` gives them (one per source, self-loops included when the options add them):
+// layer-wise inference over one part passes the sources' degrees in the whole graph.
 GraphBlock MakeGraphBlock(const sampler::Block& block, const BlockOptions& options,
-                          core::Device device);
+                          core::Device device,
+                          const std::vector<int64_t>* src_out_degree = nullptr);
 
 }  // namespace halo::trainer

@@ -94,19 +94,29 @@ Tensor Model::Forward(const std::vector<const GraphBlock*>& blocks, const Tensor
   return Tensor();  // unreachable: a model has at least one layer
 }
 
-void Model::Backward(const Tensor& grad_logits) {
+Tensor Model::InferLayer(int i, const GraphBlock& block, const Tensor& x) {
+  HALO_CHECK(i >= 0 && i < num_layers());
+  Tensor out = layers_[static_cast<size_t>(i)]->Forward(block, x, /*training=*/false, 0);
+  if (i + 1 == num_layers()) return out;
+  Tensor activated(out.rows(), out.cols(), out.device());
+  kernels::ActivationForward(activation_, slope_, out, &activated);
+  return activated;
+}
+
+Tensor Model::Backward(const Tensor& grad_logits, bool need_grad_input) {
   Tensor grad = grad_logits.Clone();
   for (size_t k = layers_.size(); k-- > 0;) {
     if (k + 1 < layers_.size()) {
       kernels::ActivationBackward(activation_, slope_, pre_act_[k], grad, &grad);
     }
-    if (k == 0) {
+    if (k == 0 && !need_grad_input) {
       layers_[k]->Backward(grad, /*need_grad_input=*/false);
-      break;
+      return Tensor();
     }
     grad = layers_[k]->Backward(grad);
     if (dropped_[k]) kernels::DropoutBackward(dropout_, masks_[k], grad, &grad);
   }
+  return grad;
 }
 
 }  // namespace halo::trainer

@@ -25,7 +25,13 @@ class Model {
   // `step_seed` drives dropout masks.
   core::Tensor Forward(const std::vector<const GraphBlock*>& blocks, const core::Tensor& x,
                        bool training, uint64_t step_seed);
-  void Backward(const core::Tensor& grad_logits);
+  // With `need_grad_input`, returns d(loss)/d(x) (for learnable input embeddings); otherwise an
+  // empty tensor.
+  core::Tensor Backward(const core::Tensor& grad_logits, bool need_grad_input = false);
+  // Inference of layer i alone (layer-wise full-graph inference): its output for `block`'s
+  // destinations from input rows `x` of its sources, after the activation unless i is the last
+  // layer. Equals what Forward(training=false) computes at that layer.
+  core::Tensor InferLayer(int i, const GraphBlock& block, const core::Tensor& x);
 
   std::vector<Parameter*> parameters();
   int num_layers() const { return static_cast<int>(layers_.size()); }

@@ -743,9 +743,31 @@ void CheckModelGradients(const ModelConfig& config, bool training, uint64_t step
   const Tensor logits = model->Forward(blocks.ptrs(), x, training, step_seed);
   ASSERT_EQ(logits.rows(), 3);
   ASSERT_EQ(logits.cols(), kModelClasses);
-  model->Backward(ToTensor(r));
+  const Tensor grad_x = model->Backward(ToTensor(r), /*need_grad_input=*/true);
   std::vector<std::vector<double>> analytic;
   for (Parameter* p : model->parameters()) analytic.push_back(Widen(p->grad.ToVector()));
+  // d/dx (learnable input embeddings train through it), same dropout masks: same step_seed.
+  {
+    std::vector<float> xs = x.ToVector();
+    std::vector<double> numeric(xs.size());
+    const float h = 1e-3f;
+    for (size_t i = 0; i < xs.size(); ++i) {
+      const float saved = xs[i];
+      xs[i] = saved + h;
+      const double plus =
+          Loss(model->Forward(blocks.ptrs(), Tensor::FromVector(xs, x.rows(), x.cols()), training,
+                              step_seed),
+               r);
+      xs[i] = saved - h;
+      const double minus =
+          Loss(model->Forward(blocks.ptrs(), Tensor::FromVector(xs, x.rows(), x.cols()), training,
+                              step_seed),
+               r);
+      xs[i] = saved;
+      numeric[i] = (plus - minus) / (2.0 * h);
+    }
+    EXPECT_TRUE(AllClose("model d/dx", Widen(grad_x.ToVector()), numeric, x.cols(), kModelTol));
+  }
 
   const float eps = 1e-3f;
   size_t k = 0;

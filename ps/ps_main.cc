@@ -1,0 +1,95 @@
+// halo-ps: serves one parameter-server shard (ps::ShardServer) over ZeroMQ until SIGINT/SIGTERM.
+// Tables are created by the clients (ps::Client::CreateTable). Usage: docs/halo-ps.md.
+#include <gflags/gflags.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "core/fs.h"
+#include "core/logging.h"
+#include "ps/server.h"
+
+DEFINE_int32(shard, -1, "This shard's index, in [0, --num_shards)");
+DEFINE_int32(num_shards, 1, "Number of shards of the parameter server");
+DEFINE_int32(num_workers, 1, "Number of workers (trainer ranks 0..W-1) whose clocks are kept");
+DEFINE_string(bind, "tcp://127.0.0.1:0",
+              "Endpoint to bind; loopback by default, port 0 picks a free port");
+DEFINE_int32(threads, 8, "Worker threads answering requests (>= 3; 2 are kept for clocks)");
+DEFINE_string(snapshot_dir, "", "Directory of snapshots (written on the workers' Snapshot calls)");
+DEFINE_bool(restore, false, "Start from the latest complete snapshot under --snapshot_dir");
+DEFINE_int32(max_park_ms, 2000, "Longest time a waiting pull is held before 'not ready'");
+DEFINE_string(ready_file, "",
+              "Once serving, write the endpoint to this file (atomically: temp file + rename)");
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "halo-ps: error: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before any thread exists, so that every thread inherits the mask and the signals are only
+  // ever taken by sigwait below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  gflags::SetUsageMessage(
+      "serve one parameter-server shard\n"
+      "  halo-ps --shard=0 --num_shards=2 --num_workers=4 --bind=tcp://127.0.0.1:7100 \\\n"
+      "          --snapshot_dir=out/run/ps [--restore]");
+  gflags::ParseCommandLineFlags(&argc, &argv, true);
+  halo::core::SetLogTag("halo-ps");
+  if (argc > 1) return Fail(std::string("unexpected argument '") + argv[1] + "'");
+  if (FLAGS_num_shards < 1) return Fail("--num_shards must be >= 1");
+  if (FLAGS_shard < 0 || FLAGS_shard >= FLAGS_num_shards) {
+    return Fail("--shard is required and must be in [0, --num_shards = " +
+                std::to_string(FLAGS_num_shards) + ")");
+  }
+  if (FLAGS_num_workers < 1) return Fail("--num_workers must be >= 1");
+  if (FLAGS_restore && FLAGS_snapshot_dir.empty()) return Fail("--restore needs --snapshot_dir");
+  if (FLAGS_max_park_ms < 0) return Fail("--max_park_ms must be >= 0");
+
+  halo::ps::ShardServerOptions options;
+  options.shard.shard = FLAGS_shard;
+  options.shard.num_shards = FLAGS_num_shards;
+  options.shard.num_workers = FLAGS_num_workers;
+  options.shard.snapshot_dir = FLAGS_snapshot_dir;
+  options.shard.max_park = std::chrono::milliseconds(FLAGS_max_park_ms);
+  options.num_threads = FLAGS_threads;
+  auto server = halo::ps::ShardServer::Create(options, FLAGS_restore);
+  if (!server.ok()) return Fail(server.status().ToString());
+  halo::ps::ShardServer& s = *server.value();
+  halo::core::Status started = s.Start(FLAGS_bind);
+  if (!started.ok()) return Fail("cannot serve on " + FLAGS_bind + ": " + started.ToString());
+  if (!FLAGS_ready_file.empty()) {
+    const std::string parent = std::filesystem::path(FLAGS_ready_file).parent_path().string();
+    halo::core::Status w = parent.empty() ? halo::core::Status::OK() : halo::core::MakeDirs(parent);
+    if (w.ok()) w = halo::core::WriteFileAtomic(FLAGS_ready_file, s.endpoint() + "\n");
+    if (!w.ok()) return Fail("--ready_file: " + w.ToString());
+  }
+  // The readiness line: launchers and tests wait for it (or for the ready file, written first).
+  std::printf("halo-ps: shard %d serving on %s\n", FLAGS_shard, s.endpoint().c_str());
+  std::fflush(stdout);
+  HALO_LOG(Info) << "shard " << FLAGS_shard << " of " << FLAGS_num_shards << ", "
+                 << FLAGS_num_workers << " workers, " << FLAGS_threads << " threads, clock "
+                 << s.shard().MinClock()
+                 << (FLAGS_snapshot_dir.empty() ? "" : ", snapshots in " + FLAGS_snapshot_dir);
+
+  int signo = 0;
+  while (sigwait(&stop_signals, &signo) != 0) {
+  }
+  HALO_LOG(Info) << "stopping on " << (signo == SIGINT ? "SIGINT" : "SIGTERM") << "; stats "
+                 << s.shard().StatsJson();
+  s.Stop();
+  return 0;
+}
