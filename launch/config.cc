@@ -193,6 +193,7 @@ class Reader {
         {"bin_dir", Bind(&c.bin_dir, "a path")},
         {"store_binary", Bind(&c.store_binary, "a path")},
         {"trainer_binary", Bind(&c.trainer_binary, "a path")},
+        {"ps_binary", Bind(&c.ps_binary, "a path")},
         {"coordinator",
          [this, &c](const YAML::Node& n, const std::string& key) {
            return Map(n, key,
@@ -213,6 +214,14 @@ class Reader {
            return Map(n, key,
                       {{"mem_budget_mb", Bind(&c.store.mem_budget_mb, "MiB")},
                        {"threads", Bind(&c.store.threads, "an integer")}});
+         }},
+        {"ps",
+         [this, &c](const YAML::Node& n, const std::string& key) {
+           return Map(n, key,
+                      {{"shards", Bind(&c.ps.shards, "an integer")},
+                       {"hosts", Bind(&c.ps.hosts, "a list of host names")},
+                       {"threads", Bind(&c.ps.threads, "an integer")},
+                       {"snapshot_dir", Bind(&c.ps.snapshot_dir, "a path")}});
          }},
         {"hosts", [this](const YAML::Node& n, const std::string& key) { return Hosts(n, key); }},
         {"train",
@@ -284,6 +293,29 @@ Status CheckTemplate(const LaunchConfig& c, size_t i) {
     if (name != "{host}" && name != "{address}") {
       return Status::InvalidArgument(c.Where(key) + "unknown placeholder '" + name + "' in '" +
                                      key + "' (known: {host}, {address})");
+    }
+  }
+  return Status::OK();
+}
+
+// The ps: section; `host_names` are the hosts' names.
+Status ValidatePs(const LaunchConfig& c, const std::set<std::string>& host_names) {
+  if (c.ps.shards < 0) {
+    return Status::InvalidArgument(c.Where("ps.shards") + "ps.shards must be >= 0 (0 = no " +
+                                   "parameter server), got " + std::to_string(c.ps.shards));
+  }
+  if (c.ps.threads < 3) {
+    return Status::InvalidArgument(c.Where("ps.threads") +
+                                   "ps.threads must be >= 3 (halo-ps keeps 2 for clocks), got " +
+                                   std::to_string(c.ps.threads));
+  }
+  for (size_t i = 0; i < c.ps.hosts.size(); ++i) {
+    const std::string& name = c.ps.hosts[i];
+    if (!host_names.count(name)) {
+      std::string known;
+      for (const HostConfig& h : c.hosts) known += (known.empty() ? "" : ", ") + h.name;
+      return Status::InvalidArgument(c.Where("ps.hosts") + "ps.hosts." + std::to_string(i) + " '" +
+                                     name + "' is not one of the hosts (" + known + ")");
     }
   }
   return Status::OK();
@@ -363,7 +395,7 @@ Status Validate(const LaunchConfig& c) {
     return Status::InvalidArgument(c.Where("coordinator.host") + "coordinator.host '" +
                                    c.coordinator_host + "' is not one of the hosts");
   }
-  return Status::OK();
+  return ValidatePs(c, names);
 }
 
 std::string Absolute(const std::string& path) {
@@ -459,6 +491,9 @@ Status ResolveLaunchConfig(LaunchConfig* c, const std::string& default_bin_dir) 
       c->store_binary.empty() ? c->bin_dir + "/halo-store" : Absolute(c->store_binary);
   c->trainer_binary =
       c->trainer_binary.empty() ? c->bin_dir + "/halo-train" : Absolute(c->trainer_binary);
+  c->ps_binary = c->ps_binary.empty() ? c->bin_dir + "/halo-ps" : Absolute(c->ps_binary);
+  c->ps.snapshot_dir =
+      c->ps.snapshot_dir.empty() ? c->output_dir + "/ps-snapshots" : Absolute(c->ps.snapshot_dir);
   for (HostConfig& h : c->hosts) {
     if (h.exec == "ssh" && h.ssh.empty()) h.ssh = h.address;
   }
@@ -476,6 +511,7 @@ std::string LaunchConfigToYaml(const LaunchConfig& c) {
   out << YAML::Key << "bin_dir" << YAML::Value << c.bin_dir;
   out << YAML::Key << "store_binary" << YAML::Value << c.store_binary;
   out << YAML::Key << "trainer_binary" << YAML::Value << c.trainer_binary;
+  out << YAML::Key << "ps_binary" << YAML::Value << c.ps_binary;
   out << YAML::Key << "coordinator" << YAML::Value << YAML::BeginMap;
   if (!c.coordinator_address.empty()) {
     out << YAML::Key << "address" << YAML::Value << c.coordinator_address;
@@ -491,6 +527,11 @@ std::string LaunchConfigToYaml(const LaunchConfig& c) {
   out << YAML::Key << "store" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "mem_budget_mb" << YAML::Value << c.store.mem_budget_mb;
   out << YAML::Key << "threads" << YAML::Value << c.store.threads << YAML::EndMap;
+  out << YAML::Key << "ps" << YAML::Value << YAML::BeginMap;
+  out << YAML::Key << "shards" << YAML::Value << c.ps.shards;
+  out << YAML::Key << "hosts" << YAML::Value << YAML::Flow << c.ps.hosts;
+  out << YAML::Key << "threads" << YAML::Value << c.ps.threads;
+  out << YAML::Key << "snapshot_dir" << YAML::Value << c.ps.snapshot_dir << YAML::EndMap;
   out << YAML::Key << "hosts" << YAML::Value << YAML::BeginSeq;
   for (const HostConfig& h : c.hosts) {
     out << YAML::BeginMap;

@@ -1,7 +1,8 @@
 // The cluster configuration of halo-launch: one YAML file (schema: docs/halo-launch.md) saying
 // where the partition and outputs are, which hosts run which part stores and how many trainers,
-// how to start processes on each host, the timeouts, and the training config (`train:`, passed
-// to halo-train untouched apart from dataset.partition_dir and output_dir).
+// how to start processes on each host, the parameter-server shards (`ps:`), the timeouts, and
+// the training config (`train:`, passed to halo-train untouched apart from dataset.partition_dir
+// and output_dir).
 //
 //   HALO_ASSIGN_OR_RETURN(LaunchConfig c, LoadLaunchConfig("cluster.yaml",
 //                                                          {"hosts.b.trainers=4"}));
@@ -51,6 +52,15 @@ struct StoreSettings {
   int threads = 4;
 };
 
+// Parameter-server shards (halo-ps). Shard s runs on hosts[s % hosts.size()], or, with no hosts
+// listed, on the cluster's hosts in config order, cyclically.
+struct PsSettings {
+  int shards = 0;                  // 0: no halo-ps; > 0: every trainer gets --ps_endpoints
+  std::vector<std::string> hosts;  // host names
+  int threads = 8;                 // --threads of each halo-ps (>= 3)
+  std::string snapshot_dir;        // "": <output_dir>/ps-snapshots (ResolveLaunchConfig)
+};
+
 struct LaunchConfig {
   std::string config_path;  // the file it was read from ("" for defaults only)
   std::string partition_dir;
@@ -58,11 +68,13 @@ struct LaunchConfig {
   std::string bin_dir;           // where halo-store / halo-train live; "": halo-launch's directory
   std::string store_binary;      // "": <bin_dir>/halo-store
   std::string trainer_binary;    // "": <bin_dir>/halo-train
+  std::string ps_binary;         // "": <bin_dir>/halo-ps
   std::string coordinator_host;  // a host's name ("": the first host) ...
   std::string coordinator_address;  // ... or an explicit address to bind the coordinator to
   int coordinator_port = 0;         // 0: any free port
   Timeouts timeouts;
   StoreSettings store;
+  PsSettings ps;
   std::vector<HostConfig> hosts;
   std::string train_yaml = "{}\n";  // the `train:` section (a YAML map)
 
@@ -81,9 +93,10 @@ core::Result<LaunchConfig> LoadLaunchConfig(const std::string& path,
 // Splits "k=v,k2=[1,2],k3={a: 1}" at top-level commas (brackets and braces keep theirs).
 std::vector<std::string> SplitOverrides(const std::string& text);
 
-// Makes partition_dir, output_dir, bin_dir and the binaries absolute (relative paths are taken
-// from the current directory), filling bin_dir with `default_bin_dir` when empty, the binaries
-// from bin_dir, each ssh target from the host's address, and the coordinator host.
+// Makes partition_dir, output_dir, bin_dir, the binaries and ps.snapshot_dir absolute (relative
+// paths are taken from the current directory), filling bin_dir with `default_bin_dir` when empty,
+// the binaries from bin_dir, ps.snapshot_dir from output_dir, each ssh target from the host's
+// address, and the coordinator host.
 core::Status ResolveLaunchConfig(LaunchConfig* config, const std::string& default_bin_dir);
 
 // The configuration as YAML in the same schema (a resolved one can be run again as is).

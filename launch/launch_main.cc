@@ -1,6 +1,6 @@
 // halo-launch: runs a distributed training job described by one YAML file: the coordinator,
-// one halo-store per part and the halo-train processes on every host, with their output
-// multiplexed, and everything stopped when one fails. Usage: docs/halo-launch.md.
+// one halo-store per part, the halo-ps shards and the halo-train processes on every host, with
+// their output multiplexed, and everything stopped when one fails. Usage: docs/halo-launch.md.
 #include <gflags/gflags.h>
 #include <signal.h>
 #include <unistd.h>
@@ -23,7 +23,9 @@ DEFINE_string(set, "",
               "Config overrides: key=value[,key=value...], e.g. "
               "hosts.0.trainers=4,train.train.epochs=3 (list elements by index or host name)");
 DEFINE_bool(dry_run, false, "Print the plan (every process and its command line) and exit");
-DEFINE_bool(resume, false, "Pass --resume to every trainer (continue from the checkpoint)");
+DEFINE_bool(resume, false,
+            "Pass --resume to every trainer (continue from the checkpoint), and --restore to the "
+            "ps shards when their snapshot directory holds a snapshot");
 
 namespace {
 
@@ -55,7 +57,8 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   gflags::SetUsageMessage(
-      "run a distributed training job (stores, trainers, coordinator) from one YAML file\n"
+      "run a distributed training job (stores, ps shards, trainers, coordinator) from one YAML "
+      "file\n"
       "  halo-launch --config cluster.yaml\n"
       "  halo-launch --config cluster.yaml --set hosts.b.trainers=4,train.train.epochs=3 "
       "--dry_run");

@@ -48,9 +48,12 @@ std::string SignalName(int sig) {
                           : "signal " + std::to_string(sig);
 }
 
-// "halo-store: part P serving on tcp://ADDR:PORT" -> the endpoint, when it is part `part`'s.
-std::optional<std::string> ParseStoreReady(const std::string& line, int part) {
-  const std::string prefix = "halo-store: part " + std::to_string(part) + " serving on ";
+// A server's ready line -> its endpoint: "halo-store: part P serving on tcp://ADDR:PORT" for
+// the store of part P, "halo-ps: shard S serving on tcp://ADDR:PORT" for ps shard S.
+std::optional<std::string> ParseReady(const ProcessSpec& spec, const std::string& line) {
+  const std::string prefix = spec.role == Role::kPs
+                                 ? "halo-ps: shard " + std::to_string(spec.shard) + " serving on "
+                                 : "halo-store: part " + std::to_string(spec.part) + " serving on ";
   if (line.rfind(prefix, 0) != 0) return std::nullopt;
   std::string endpoint = line.substr(prefix.size());
   while (!endpoint.empty() && std::isspace(static_cast<unsigned char>(endpoint.back()))) {
@@ -78,7 +81,7 @@ class Launcher::Impl {
     ProcessSpec spec;
     std::unique_ptr<ChildProcess> child;
     Clock::time_point started;
-    bool ready = false;  // stores: the ready line was seen
+    bool ready = false;  // stores and ps shards: the ready line was seen
     std::string endpoint;
     bool done = false;  // its exit has been handled
   };
@@ -86,7 +89,12 @@ class Launcher::Impl {
   Status Prepare();
   Status CheckBinaries() const;
   Status Start(Proc* proc, const std::vector<std::string>& command);
-  Status WaitForStores();
+  // Waits until every one of `servers` has printed its ready line, within
+  // timeouts.store_ready_s of now.
+  void WaitForReady(const std::vector<Proc*>& servers);
+  // Starts `procs` (stores or ps shards) with their commands; false after a failure.
+  bool StartServers(const std::vector<ProcessSpec>& specs,
+                    std::vector<std::unique_ptr<Proc>>* procs, bool restore);
   void Supervise();
   void StopAll(const std::vector<Proc*>& procs, const std::string& what);
   void Pump(int timeout_ms);
@@ -109,6 +117,7 @@ class Launcher::Impl {
   RunMonitor monitor_;
   net::CoordinatorServer coordinator_;
   std::vector<std::unique_ptr<Proc>> stores_;
+  std::vector<std::unique_ptr<Proc>> ps_;
   std::vector<std::unique_ptr<Proc>> trainers_;
   Clock::time_point start_ = Clock::now();
   std::optional<std::string> failure_;
@@ -210,7 +219,9 @@ Status Launcher::Impl::CheckBinaries() const {
   for (const HostConfig& h : config_.hosts) local = local || h.exec != "ssh";
   if (!local) return Status::OK();  // remote paths cannot be checked from here
   for (const auto& [binary, key] : {std::pair{config_.store_binary, "store_binary"},
-                                    std::pair{config_.trainer_binary, "trainer_binary"}}) {
+                                    std::pair{config_.trainer_binary, "trainer_binary"},
+                                    std::pair{config_.ps_binary, "ps_binary"}}) {
+    if (binary == config_.ps_binary && plan_.ps_shards.empty()) continue;
     Result<std::string> found = FindExecutable(binary);
     if (!found.ok()) {
       return Status::NotFound(found.status().message() + " (set bin_dir or " + key + ")");
@@ -259,8 +270,8 @@ Status Launcher::Impl::Start(Proc* proc, const std::vector<std::string>& command
 
 void Launcher::Impl::HandleLine(Proc* proc, Stream stream, const std::string& line) {
   const ProcessSpec& spec = proc->spec;
-  if (spec.role == Role::kStore && stream == kStdout && !proc->ready) {
-    if (std::optional<std::string> endpoint = ParseStoreReady(line, spec.part)) {
+  if (spec.role != Role::kTrainer && stream == kStdout && !proc->ready) {
+    if (std::optional<std::string> endpoint = ParseReady(spec, line)) {
       proc->ready = true;
       proc->endpoint = *endpoint;
     }
@@ -288,12 +299,12 @@ void Launcher::Impl::HandleExit(Proc* proc) {
   ChildProcess& c = *proc->child;
   if (spec.role == Role::kTrainer) monitor_.OnExit(spec.rank, c.exit_code());
   if (stopping_) {
-    if (!c.succeeded() && spec.role == Role::kStore) {
+    if (!c.succeeded() && spec.role != Role::kTrainer) {
       Log(spec.Describe() + " " + c.DescribeExit() + " on shutdown");
     }
     return;
   }
-  if (spec.role == Role::kStore) {
+  if (spec.role != Role::kTrainer) {  // servers run until the launcher stops them
     Fail(spec.Describe() + " " + c.DescribeExit() +
          (proc->ready ? " while the run was going" : " before it was ready"));
     return;
@@ -311,6 +322,7 @@ void Launcher::Impl::Pump(int timeout_ms) {
   if (signal_fd_ >= 0) fds.push_back({signal_fd_, POLLIN, 0});
   auto all = [this](auto&& fn) {
     for (auto& p : stores_) fn(p.get());
+    for (auto& p : ps_) fn(p.get());
     for (auto& p : trainers_) fn(p.get());
   };
   all([&](Proc* p) {
@@ -374,30 +386,43 @@ void Launcher::Impl::CheckHeartbeats() {
   }
 }
 
-Status Launcher::Impl::WaitForStores() {
+bool Launcher::Impl::StartServers(const std::vector<ProcessSpec>& specs,
+                                  std::vector<std::unique_ptr<Proc>>* procs, bool restore) {
+  for (const ProcessSpec& spec : specs) {
+    procs->push_back(std::make_unique<Proc>());
+    procs->back()->spec = spec;
+    Status s =
+        Start(procs->back().get(), spec.role == Role::kPs ? PsCommand(config_, plan_, spec, restore)
+                                                          : StoreCommand(config_, spec));
+    if (!s.ok()) {
+      Fail(s.message());
+      return false;
+    }
+  }
+  return true;
+}
+
+void Launcher::Impl::WaitForReady(const std::vector<Proc*>& servers) {
   const auto deadline =
       Clock::now() + std::chrono::duration_cast<Clock::duration>(
                          std::chrono::duration<double>(config_.timeouts.store_ready_s));
   while (!failure_ && stop_signal_ == 0) {
-    bool all_ready = true;
-    for (const auto& s : stores_) all_ready = all_ready && s->ready;
-    if (all_ready) return Status::OK();
+    const auto waiting =
+        std::find_if(servers.begin(), servers.end(), [](const Proc* p) { return !p->ready; });
+    if (waiting == servers.end()) return;
     if (Clock::now() >= deadline) {
-      for (const auto& s : stores_) {
-        if (!s->ready) {
-          Fail("store of part " + std::to_string(s->spec.part) + " on host " + s->spec.host_name +
-               " not ready within " + Seconds(config_.timeouts.store_ready_s) +
-               " s (timeouts.store_ready_s)");
-          break;
-        }
-      }
-      break;
+      const ProcessSpec& spec = (*waiting)->spec;
+      Fail((spec.role == Role::kPs ? "ps shard " + std::to_string(spec.shard)
+                                   : "store of part " + std::to_string(spec.part)) +
+           " on host " + spec.host_name + " not ready within " +
+           Seconds(config_.timeouts.store_ready_s) + " s (timeouts.store_ready_s)");
+      return;
     }
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     Pump(static_cast<int>(std::clamp<int64_t>(left.count() + 1, 0, kPollMs)));
   }
-  return Status::OK();  // failure_ / stop_signal_ say why it stopped
+  // failure_ / stop_signal_ say why it stopped.
 }
 
 void Launcher::Impl::Supervise() {
@@ -465,34 +490,36 @@ RunOutcome Launcher::Impl::Run() {
     return outcome;
   }
   Log("coordinator serving on " + coordinator_.endpoint() + "; " + std::to_string(plan_.num_parts) +
-      " stores, " + std::to_string(plan_.world_size) + " trainers, outputs in " +
-      config_.output_dir);
+      " stores, " +
+      (plan_.ps_shards.empty() ? "" : std::to_string(plan_.ps_shards.size()) + " ps shards, ") +
+      std::to_string(plan_.world_size) + " trainers, outputs in " + config_.output_dir);
   coordinator_.Set("plan/world_size", std::to_string(plan_.world_size));
   for (const ProcessSpec& t : plan_.trainers) {
     coordinator_.Set("plan/rank/" + std::to_string(t.rank) + "/host", t.host_name);
   }
 
-  for (const ProcessSpec& spec : plan_.stores) {
-    stores_.push_back(std::make_unique<Proc>());
-    stores_.back()->spec = spec;
-    Status s = Start(stores_.back().get(), StoreCommand(config_, spec));
-    if (!s.ok()) {
-      Fail(s.message());
-      break;
-    }
-  }
-  if (!failure_) (void)WaitForStores();
-  if (!failure_ && stop_signal_ == 0) {
-    std::vector<std::string> endpoints;
-    for (const auto& s : stores_) endpoints.push_back(s->endpoint);
+  // Stores, then ps shards (each set within timeouts.store_ready_s), then trainers.
+  if (StartServers(plan_.stores, &stores_, false)) WaitForReady(Pointers(stores_));
+  if (!failure_ && stop_signal_ == 0 && !plan_.ps_shards.empty()) {
+    const bool restore = PsRestore(config_, options_.resume);
     Log("all " + std::to_string(stores_.size()) + " stores ready; starting " +
-        std::to_string(plan_.world_size) + " trainers");
+        std::to_string(plan_.ps_shards.size()) + " ps shards" +
+        (restore ? " from the latest snapshot in " + config_.ps.snapshot_dir : ""));
+    if (StartServers(plan_.ps_shards, &ps_, restore)) WaitForReady(Pointers(ps_));
+  }
+  if (!failure_ && stop_signal_ == 0) {
+    std::vector<std::string> endpoints, ps_endpoints;
+    for (const auto& s : stores_) endpoints.push_back(s->endpoint);
+    for (const auto& s : ps_) ps_endpoints.push_back(s->endpoint);
+    Log("all " + std::to_string(stores_.size()) + " stores" +
+        (ps_.empty() ? "" : " and " + std::to_string(ps_.size()) + " ps shards") +
+        " ready; starting " + std::to_string(plan_.world_size) + " trainers");
     for (const ProcessSpec& spec : plan_.trainers) {
       trainers_.push_back(std::make_unique<Proc>());
       trainers_.back()->spec = spec;
       Status s = Start(trainers_.back().get(),
                        TrainerCommand(config_, plan_, spec, coordinator_.endpoint(), endpoints,
-                                      options_.resume));
+                                      options_.resume, ps_endpoints));
       if (!s.ok()) {
         Fail(s.message());
         break;
@@ -504,6 +531,7 @@ RunOutcome Launcher::Impl::Run() {
   if (failure_ || stop_signal_ != 0) {
     std::vector<Proc*> all = Pointers(trainers_);
     for (Proc* p : Pointers(stores_)) all.push_back(p);
+    for (Proc* p : Pointers(ps_)) all.push_back(p);
     StopAll(all, "processes");
     coordinator_.Stop();
     outcome.signal = stop_signal_;
@@ -517,7 +545,9 @@ RunOutcome Launcher::Impl::Run() {
   ClearStatus();
   const std::string final_status = monitor_.StatusLine(SecondsSince(start_));
   if (!final_status.empty()) Log("trainers done: " + final_status);
-  StopAll(Pointers(stores_), "stores");
+  std::vector<Proc*> servers = Pointers(stores_);
+  for (Proc* p : Pointers(ps_)) servers.push_back(p);
+  StopAll(servers, ps_.empty() ? "stores" : "stores and ps shards");
   coordinator_.Stop();
   for (int r : monitor_.MissingResults()) {
     Log("warning: " + plan_.trainers[static_cast<size_t>(r)].Describe() +
@@ -539,23 +569,37 @@ Result<std::string> DescribePlan(const LaunchConfig& config, const LaunchPlan& p
                                  const LaunchOptions& options) {
   std::string out = "halo-launch: dry run (nothing is started)\n";
   out += "partition " + config.partition_dir + ": " + std::to_string(plan.num_parts) + " parts; " +
+         (plan.ps_shards.empty() ? ""
+                                 : std::to_string(plan.ps_shards.size()) + " ps shards (" +
+                                       "snapshots in " + config.ps.snapshot_dir + "); ") +
          std::to_string(plan.world_size) + " trainers on " + std::to_string(config.hosts.size()) +
          " host(s); coordinator on " + plan.coordinator_bind + "\n";
   out += "writes " + TrainConfigPath(config) + ", " + config.output_dir + "/launch.yaml, " +
          config.output_dir + "/result.json\n";
-  std::vector<std::string> endpoints;
+  std::vector<std::string> endpoints, ps_endpoints;
   for (int p = 0; p < plan.num_parts; ++p) endpoints.push_back("@store:" + std::to_string(p) + "@");
+  for (const ProcessSpec& s : plan.ps_shards) {
+    ps_endpoints.push_back("@ps:" + std::to_string(s.shard) + "@");
+  }
   for (const ProcessSpec& s : plan.stores) {
     HALO_ASSIGN_OR_RETURN(
         std::vector<std::string> argv,
         HostCommand(config.hosts[static_cast<size_t>(s.host)], StoreCommand(config, s)));
     out += "\n[" + s.Label() + "] " + s.Describe() + "\n  " + ShellJoin(argv) + "\n";
   }
+  const bool restore = PsRestore(config, options.resume);
+  for (const ProcessSpec& s : plan.ps_shards) {
+    HALO_ASSIGN_OR_RETURN(std::vector<std::string> argv,
+                          HostCommand(config.hosts[static_cast<size_t>(s.host)],
+                                      PsCommand(config, plan, s, restore)));
+    out += "\n[" + s.Label() + "] " + s.Describe() + "; " + std::to_string(plan.ps_shards.size()) +
+           " shards, " + std::to_string(plan.world_size) + " workers\n  " + ShellJoin(argv) + "\n";
+  }
   for (const ProcessSpec& t : plan.trainers) {
-    HALO_ASSIGN_OR_RETURN(
-        std::vector<std::string> argv,
-        HostCommand(config.hosts[static_cast<size_t>(t.host)],
-                    TrainerCommand(config, plan, t, "@coordinator@", endpoints, options.resume)));
+    HALO_ASSIGN_OR_RETURN(std::vector<std::string> argv,
+                          HostCommand(config.hosts[static_cast<size_t>(t.host)],
+                                      TrainerCommand(config, plan, t, "@coordinator@", endpoints,
+                                                     options.resume, ps_endpoints)));
     out += "\n[" + t.Label() + "] " + t.Describe() + ", trainer " + std::to_string(t.part_rank) +
            " of " + std::to_string(t.part_trainers) + " of its part" +
            (t.cuda_device >= 0 ? ", cuda device " + std::to_string(t.cuda_device) : "") + "\n  " +

@@ -1,5 +1,6 @@
 // The launcher: runs a LaunchPlan to completion. It serves the coordinator in-process, starts one
-// halo-store per part through each host's executor and waits for their ready lines, starts the
+// halo-store per part through each host's executor and waits for their ready lines, then the
+// halo-ps shards (if any; --restore with `resume` when a snapshot exists) and theirs, starts the
 // trainers with the contract's flags, multiplexes every child's output with "[host/role] "
 // prefixes, shows the trainers' progress, watches exits and heartbeats, tears everything down when
 // one process fails or the launcher is interrupted, and writes <output_dir>/result.json when every
@@ -15,7 +16,9 @@
 // timeouts.shutdown_s; a second signal skips the wait). When Run returns, no child is left.
 //
 // Errors name the process: "rank 1 (host b, part 0) exited with status 137 (killed by signal 9)",
-// "store of part 1 on host b not ready within 60 s".
+// "store of part 1 on host b not ready within 60 s", "ps shard 1 (host b) exited with status 1
+// while the run was going". Stores and ps shards are servers: one exiting at any time fails the
+// run; at the end they are stopped with SIGTERM.
 //
 // Thread-safety: Run is called once, from one thread.
 #pragma once
@@ -30,7 +33,8 @@
 namespace halo::launch {
 
 struct LaunchOptions {
-  bool resume = false;       // pass --resume to every trainer
+  bool resume = false;       // pass --resume to every trainer (and --restore to ps shards
+                             // when ps.snapshot_dir holds a snapshot)
   bool interactive = false;  // draw a live status line on stderr (a terminal)
 };
 
@@ -56,8 +60,8 @@ class Launcher {
 };
 
 // The plan as text for --dry_run: every process with its host, role and full command line (as
-// its host's executor runs it); endpoints known only at run time appear as @coordinator@ and
-// @store:P@.
+// its host's executor runs it); endpoints known only at run time appear as @coordinator@,
+// @store:P@ and @ps:S@.
 core::Result<std::string> DescribePlan(const LaunchConfig& config, const LaunchPlan& plan,
                                        const LaunchOptions& options);
 

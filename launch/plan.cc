@@ -2,20 +2,31 @@
 
 #include <sstream>
 
+#include "core/check.h"
+#include "ps/snapshot.h"
+
 namespace halo::launch {
 
 using core::Result;
 using core::Status;
 
 std::string ProcessSpec::Label() const {
-  return host_name +
-         (role == Role::kStore ? "/store" + std::to_string(part) : "/rank" + std::to_string(rank));
+  switch (role) {
+    case Role::kStore:
+      return host_name + "/store" + std::to_string(part);
+    case Role::kPs:
+      return host_name + "/ps" + std::to_string(shard);
+    case Role::kTrainer:
+      break;
+  }
+  return host_name + "/rank" + std::to_string(rank);
 }
 
 std::string ProcessSpec::Describe() const {
   if (role == Role::kStore) {
     return "store of part " + std::to_string(part) + " (host " + host_name + ")";
   }
+  if (role == Role::kPs) return "ps shard " + std::to_string(shard) + " (host " + host_name + ")";
   return "rank " + std::to_string(rank) + " (host " + host_name + ", part " + std::to_string(part) +
          ")";
 }
@@ -102,6 +113,29 @@ Result<LaunchPlan> BuildPlan(const LaunchConfig& config, int num_parts) {
     }
   }
   plan.world_size = static_cast<int>(plan.trainers.size());
+
+  // PS shards: cyclically over ps.hosts, or over every host in config order.
+  for (int s = 0; s < config.ps.shards; ++s) {
+    ProcessSpec spec;
+    spec.role = Role::kPs;
+    spec.shard = s;
+    if (config.ps.hosts.empty()) {
+      spec.host = s % static_cast<int>(config.hosts.size());
+    } else {
+      const std::string& name = config.ps.hosts[static_cast<size_t>(s) % config.ps.hosts.size()];
+      spec.host = -1;
+      for (size_t i = 0; i < config.hosts.size(); ++i) {
+        if (config.hosts[i].name == name) spec.host = static_cast<int>(i);
+      }
+      if (spec.host < 0) {
+        return Status::InvalidArgument(config.Where("ps.hosts") + "ps shard " + std::to_string(s) +
+                                       " is placed on host '" + name +
+                                       "', which is not one of the hosts");
+      }
+    }
+    spec.host_name = config.hosts[static_cast<size_t>(spec.host)].name;
+    plan.ps_shards.push_back(spec);
+  }
   return plan;
 }
 
@@ -123,6 +157,25 @@ std::vector<std::string> StoreCommand(const LaunchConfig& config, const ProcessS
           "--threads=" + std::to_string(config.store.threads)};
 }
 
+std::vector<std::string> PsCommand(const LaunchConfig& config, const LaunchPlan& plan,
+                                   const ProcessSpec& shard, bool restore) {
+  const HostConfig& h = config.hosts[static_cast<size_t>(shard.host)];
+  std::vector<std::string> argv = {config.ps_binary,
+                                   "--shard=" + std::to_string(shard.shard),
+                                   "--num_shards=" + std::to_string(plan.ps_shards.size()),
+                                   "--num_workers=" + std::to_string(plan.world_size),
+                                   "--bind=tcp://" + h.address + ":0",
+                                   "--threads=" + std::to_string(config.ps.threads),
+                                   "--snapshot_dir=" + config.ps.snapshot_dir};
+  if (restore) argv.push_back("--restore");
+  return argv;
+}
+
+bool PsRestore(const LaunchConfig& config, bool resume) {
+  return resume && !config.ps.snapshot_dir.empty() &&
+         ps::FindLatestSnapshot(config.ps.snapshot_dir).ok();
+}
+
 std::string TrainConfigPath(const LaunchConfig& config) {
   return config.output_dir + "/train.yaml";
 }
@@ -131,10 +184,15 @@ std::vector<std::string> TrainerCommand(const LaunchConfig& config, const Launch
                                         const ProcessSpec& t,
                                         const std::string& coordinator_endpoint,
                                         const std::vector<std::string>& store_endpoints,
-                                        bool resume) {
+                                        bool resume, const std::vector<std::string>& ps_endpoints) {
+  HALO_CHECK(ps_endpoints.size() == plan.ps_shards.size())
+      << ps_endpoints.size() << " ps endpoints for " << plan.ps_shards.size() << " shards";
   const HostConfig& h = config.hosts[static_cast<size_t>(t.host)];
-  std::string endpoints;
-  for (const std::string& e : store_endpoints) endpoints += (endpoints.empty() ? "" : ",") + e;
+  auto join = [](const std::vector<std::string>& items) {
+    std::string joined;
+    for (const std::string& e : items) joined += (joined.empty() ? "" : ",") + e;
+    return joined;
+  };
   std::vector<std::string> argv = {config.trainer_binary,
                                    "--config=" + TrainConfigPath(config),
                                    "--output_dir=" + config.output_dir,
@@ -147,7 +205,8 @@ std::vector<std::string> TrainerCommand(const LaunchConfig& config, const Launch
                                    "--part=" + std::to_string(t.part),
                                    "--part_rank=" + std::to_string(t.part_rank),
                                    "--part_trainers=" + std::to_string(t.part_trainers),
-                                   "--store_endpoints=" + endpoints};
+                                   "--store_endpoints=" + join(store_endpoints)};
+  if (!ps_endpoints.empty()) argv.push_back("--ps_endpoints=" + join(ps_endpoints));
   if (resume) argv.push_back("--resume");
   if (t.cuda_device >= 0) argv.push_back("--cuda_device=" + std::to_string(t.cuda_device));
   return argv;

@@ -56,9 +56,25 @@ Status Embed() {
   HALO_ASSIGN_OR_RETURN(halo::core::Device device, halo::core::ParseDevice(FLAGS_device));
   HALO_ASSIGN_OR_RETURN(halo::core::PartitionMeta meta,
                         halo::core::ReadPartitionMeta(partition_dir));
-  HALO_ASSIGN_OR_RETURN(
-      auto model, halo::trainer::Model::Create(config.model, meta.feature_dim, meta.num_classes,
-                                               device, config.train.seed));
+  // A model with learnable input embeddings reads them from the run (written at its end).
+  halo::serving::InputEmbedding input_embedding;
+  int64_t in_dim = meta.feature_dim;
+  if (config.input_embedding.dim > 0) {
+    const std::string path = FLAGS_run_dir + "/input_embedding.npy";
+    std::vector<int64_t> shape;
+    HALO_ASSIGN_OR_RETURN(input_embedding.rows, halo::core::ReadNpyAs<float>(path, &shape));
+    if (shape.size() != 2 || shape[0] != meta.num_nodes || shape[1] != config.input_embedding.dim) {
+      return Status::Corruption(path + ": expected " + std::to_string(meta.num_nodes) + " x " +
+                                std::to_string(config.input_embedding.dim) + " input embeddings");
+    }
+    input_embedding.dim = config.input_embedding.dim;
+    input_embedding.replace_features = config.input_embedding.combine == "replace";
+    in_dim = input_embedding.replace_features ? input_embedding.dim
+                                              : meta.feature_dim + input_embedding.dim;
+  }
+  HALO_ASSIGN_OR_RETURN(auto model,
+                        halo::trainer::Model::Create(config.model, in_dim, meta.num_classes,
+                                                     device, config.train.seed));
   HALO_RETURN_IF_ERROR(
       halo::trainer::LoadCheckpoint(checkpoint, model->parameters(), nullptr).status());
   HALO_LOG(Info) << "embedding " << meta.num_nodes << " nodes of " << partition_dir << " ("
@@ -71,7 +87,7 @@ Status Embed() {
   HALO_ASSIGN_OR_RETURN(halo::serving::InferenceResult r,
                         halo::serving::LayerwiseInference(
                             model.get(), partition_dir, config.dataset.normalize_features, device,
-                            [&](int64_t, int64_t) { progress->Add(1); }));
+                            [&](int64_t, int64_t) { progress->Add(1); }, &input_embedding));
   progress->Finish();
 
   halo::serving::EmbeddingStoreOptions options;

@@ -34,8 +34,18 @@ struct InferenceResult {
 // row-normalized when `normalize_features` (as in training). The embeddings are the input of
 // the output layer (for a 1-layer model, the logits themselves). `on_step` (optional) is called
 // after each (layer, part) with the number done and the total.
+//
+// A model trained with learnable input embeddings takes them as `input_embedding`
+// ([num_nodes x dim], the run's input_embedding.npy): appended to the features (`replace_features`
+// false) or instead of them.
+struct InputEmbedding {
+  std::vector<float> rows;
+  int64_t dim = 0;
+  bool replace_features = false;
+};
 core::Result<InferenceResult> LayerwiseInference(
     trainer::Model* model, const std::string& partition_dir, bool normalize_features,
-    core::Device device, const std::function<void(int64_t, int64_t)>& on_step = nullptr);
+    core::Device device, const std::function<void(int64_t, int64_t)>& on_step = nullptr,
+    const InputEmbedding* input_embedding = nullptr);
 
 }  // namespace halo::serving

@@ -552,6 +552,13 @@ Result<double> Trainer::TrainEpoch(int epoch, int64_t first_batch, PhaseSeconds*
       HALO_RETURN_IF_ERROR(Checkpoint(epoch, i + 1, restored_));
     }
   }
+  if (ps_mode_) {
+    // Ranks advance independently within the staleness bound: no collective here (evaluation is
+    // the only one); the loss is this rank's own.
+    int64_t mine = 0;
+    for (const auto& b : batches) mine += static_cast<int64_t>(b.size());
+    return mine > 0 ? loss_sum / static_cast<double>(mine) : 0.0;
+  }
   double totals[1] = {loss_sum};
   HALO_RETURN_IF_ERROR(comm_->AllReduceSumHost(totals, 1));
   return seeds > 0 ? totals[0] / static_cast<double>(seeds) : 0.0;

@@ -168,6 +168,73 @@ TEST_F(ConfigTest, ValidationErrors) {
   }
 }
 
+TEST_F(ConfigTest, PsSectionDefaultsOverridesAndResolution) {
+  auto none = LoadLaunchConfig(Write(kTwoHosts), {});
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(none->ps.shards, 0);  // no parameter server unless asked for
+  EXPECT_TRUE(none->ps.hosts.empty());
+  EXPECT_EQ(none->ps.threads, 8);
+  EXPECT_EQ(none->ps.snapshot_dir, "");
+  ASSERT_TRUE(ResolveLaunchConfig(&none.value(), "/opt/halo/bin").ok());
+  EXPECT_EQ(none->ps_binary, "/opt/halo/bin/halo-ps");
+  EXPECT_EQ(none->ps.snapshot_dir, none->output_dir + "/ps-snapshots");
+
+  std::string text = kTwoHosts;
+  text += "ps:\n  shards: 3\n  hosts: [b]\n  threads: 4\n  snapshot_dir: snaps\n";  // 16-20
+  text += "ps_binary: tools/my-ps\n";                                               // 21
+  auto c = LoadLaunchConfig(Write(text), {"ps.shards=2", "ps.hosts=[b, a]"});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->ps.shards, 2);
+  EXPECT_EQ(c->ps.hosts, (std::vector<std::string>{"b", "a"}));
+  EXPECT_EQ(c->ps.threads, 4);
+  EXPECT_EQ(c->Where("ps.shards"), "--set 'ps.shards=2': ");
+  EXPECT_EQ(c->Where("ps.threads"), c->config_path + ":19: ");
+  ASSERT_TRUE(ResolveLaunchConfig(&c.value(), "/opt/halo/bin").ok());
+  EXPECT_EQ(c->ps.snapshot_dir[0], '/');
+  EXPECT_THAT(c->ps.snapshot_dir, ::testing::EndsWith("/snaps"));
+  EXPECT_EQ(c->ps_binary[0], '/');
+  EXPECT_THAT(c->ps_binary, ::testing::EndsWith("/tools/my-ps"));
+
+  // The resolved YAML keeps the section.
+  const std::string path = dir_.File("launch.yaml");
+  WriteTextFile(path, LaunchConfigToYaml(c.value()));
+  auto back = LoadLaunchConfig(path, {});
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->ps.shards, 2);
+  EXPECT_EQ(back->ps.hosts, c->ps.hosts);
+  EXPECT_EQ(back->ps.threads, 4);
+  EXPECT_EQ(back->ps.snapshot_dir, c->ps.snapshot_dir);
+  EXPECT_EQ(back->ps_binary, c->ps_binary);
+}
+
+TEST_F(ConfigTest, PsSectionErrors) {
+  std::string text = kTwoHosts;
+  text += "ps:\n  shards: 2\n  hosts: [a, zz]\n";  // lines 16-18
+  auto bad_host = LoadLaunchConfig(Write(text), {});
+  ASSERT_FALSE(bad_host.ok());
+  EXPECT_EQ(bad_host.status().message(),
+            dir_.File("cluster.yaml") + ":18: ps.hosts.1 'zz' is not one of the hosts (a, b)");
+  const std::string path = Write(kTwoHosts, "two.yaml");
+  struct Case {
+    std::string override;
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"ps.shards=-1", "--set 'ps.shards=-1': ps.shards must be >= 0 (0 = no parameter server)"},
+      {"ps.shards=x", "--set 'ps.shards=x': bad value 'x' for 'ps.shards' (expected an integer)"},
+      {"ps.threads=2", "--set 'ps.threads=2': ps.threads must be >= 3"},
+      {"ps.hosts=[c]", "--set 'ps.hosts=[c]': ps.hosts.0 'c' is not one of the hosts (a, b)"},
+      {"ps.shard=1", "unknown key 'ps.shard' (known here: shards, hosts, threads, snapshot_dir)"},
+      {"ps=3", "'ps' must be a map"},
+  };
+  for (const Case& c : cases) {
+    auto r = LoadLaunchConfig(path, {c.override});
+    ASSERT_FALSE(r.ok()) << c.override;
+    EXPECT_THAT(r.status().message(), HasSubstr(c.expected)) << c.override;
+    EXPECT_EQ(r.status().code(), core::StatusCode::kInvalidArgument);
+  }
+}
+
 TEST(SplitOverridesTest, KeepsCommasInsideBracketsAndBraces) {
   EXPECT_EQ(SplitOverrides("a=1,b=[1,2],c={x: 1, y: 2},d=z"),
             (std::vector<std::string>{"a=1", "b=[1,2]", "c={x: 1, y: 2}", "d=z"}));

@@ -1,8 +1,10 @@
 // fake_trainer: a stand-in for halo-train that speaks the launcher contract (docs/halo-launch.md)
 // without training: it takes the distributed flags, checks the coordinator's plan keys, sends
-// heartbeats, reads one label from every part's store through the given endpoints, prints
-// halo-progress lines per "epoch" and a halo-result line, and writes what it was given to
-// <output_dir>/rank<R>/flags.json. The `fake:` section of its --config says how to misbehave:
+// heartbeats, reads one label from every part's store through the given endpoints, connects to
+// the halo-ps shards of --ps_endpoints (if given) as worker R — which pings every shard and checks
+// its index, the shard count and the worker count — prints halo-progress lines per "epoch" and a
+// halo-result line, and writes what it was given to <output_dir>/rank<R>/flags.json. The `fake:`
+// section of its --config says how to misbehave:
 //   fake: {epochs: 3, epoch_ms: 20, heartbeat_ms: 100,
 //          fail_rank: 1, fail_epoch: 0, mode: exit|hang|hang_ignore_term, exit_code: 3}
 // exit: exit with exit_code; hang: stop heartbeats and block forever (SIGTERM ends it);
@@ -24,7 +26,9 @@
 
 #include "core/fs.h"
 #include "core/partition_book.h"
+#include "net/client.h"
 #include "net/coordinator.h"
+#include "ps/client.h"
 #include "storage/store_client.h"
 
 DEFINE_string(config, "", "train.yaml written by the launcher");
@@ -39,6 +43,7 @@ DEFINE_int32(part, -1, "part trained");
 DEFINE_int32(part_rank, -1, "index among the part's trainers");
 DEFINE_int32(part_trainers, 0, "trainers of the part");
 DEFINE_string(store_endpoints, "", "store endpoints, in part order");
+DEFINE_string(ps_endpoints, "", "halo-ps shard endpoints, in shard order");
 DEFINE_bool(resume, false, "resume");
 DEFINE_int32(cuda_device, -1, "cuda device");
 
@@ -138,6 +143,32 @@ int main(int argc, char** argv) {
   auto labels = client.value()->GetLabels(first_ids);
   if (!labels.ok()) return Fail("store check: " + labels.status().ToString());
 
+  // Every ps shard answers at the endpoint given for it: a ping each, then a Connect that checks
+  // each shard's index against its position, the shard count and the worker count (world size),
+  // and takes the worker's clock (a restored snapshot's).
+  const std::vector<std::string> ps_endpoints =
+      FLAGS_ps_endpoints.empty() ? std::vector<std::string>{} : Split(FLAGS_ps_endpoints);
+  int ps_pinged = 0;
+  int64_t ps_clock = -1;
+  for (const std::string& e : ps_endpoints) {
+    auto rpc = halo::net::RpcClient::Connect(e);
+    if (!rpc.ok()) return Fail("ps endpoint " + e + ": " + rpc.status().ToString());
+    halo::core::Status ping = rpc.value()->Ping(std::chrono::seconds(10));
+    if (!ping.ok()) return Fail("ps ping: " + ping.ToString());
+    ++ps_pinged;
+  }
+  if (!ps_endpoints.empty()) {
+    halo::ps::ClientOptions options;
+    options.worker = FLAGS_rank;
+    auto ps = halo::ps::Client::Connect(ps_endpoints, options);
+    if (!ps.ok()) return Fail("ps check: " + ps.status().ToString());
+    if (ps.value()->num_workers() != FLAGS_world_size) {
+      return Fail("ps shards serve " + std::to_string(ps.value()->num_workers()) +
+                  " workers, --world_size is " + std::to_string(FLAGS_world_size));
+    }
+    ps_clock = ps.value()->clock();
+  }
+
   const char* prefix_env = std::getenv("HALO_FAKE_PREFIX");
   nlohmann::json flags = {
       {"pid", getpid()},
@@ -150,6 +181,9 @@ int main(int argc, char** argv) {
       {"part_rank", FLAGS_part_rank},
       {"part_trainers", FLAGS_part_trainers},
       {"store_endpoints", endpoints},
+      {"ps_endpoints", ps_endpoints},
+      {"ps_pinged", ps_pinged},
+      {"ps_clock", ps_clock},
       {"partition_dir", FLAGS_partition_dir},
       {"resume", FLAGS_resume},
       {"cuda_device", FLAGS_cuda_device},

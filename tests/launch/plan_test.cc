@@ -5,7 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
+
+#include "ps/snapshot.h"
+#include "tests/test_util.h"
 
 namespace halo::launch {
 namespace {
@@ -27,6 +31,8 @@ LaunchConfig Config(std::vector<HostConfig> hosts) {
   c.output_dir = "/runs/r";
   c.store_binary = "/bin/halo-store";
   c.trainer_binary = "/bin/halo-train";
+  c.ps_binary = "/bin/halo-ps";
+  c.ps.snapshot_dir = "/runs/r/ps-snapshots";
   c.hosts = std::move(hosts);
   c.coordinator_host = c.hosts.front().name;
   return c;
@@ -163,6 +169,103 @@ TEST(PlanTest, TrainerCommandHasTheContractFlags) {
       TrainerCommand(c, plan.value(), plan->trainers[0], "tcp://127.0.0.1:6000", endpoints, false);
   EXPECT_EQ(rank0.size(), 13u);  // no --resume, no --cuda_device
   EXPECT_EQ(rank0[4], "--rank=0");
+}
+
+TEST(PlanTest, NoPsShardsByDefault) {
+  LaunchConfig c = Config({Host("a", {0}, 1), Host("b", {1}, 1)});
+  auto plan = BuildPlan(c, 2);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->ps_shards.empty());
+  for (const std::string& arg :
+       TrainerCommand(c, plan.value(), plan->trainers[0], "tcp://x:1", {"e0", "e1"}, false)) {
+    EXPECT_THAT(arg, ::testing::Not(HasSubstr("--ps_endpoints")));
+  }
+}
+
+TEST(PlanTest, PsShardsCycleOverTheHostsInConfigOrder) {
+  LaunchConfig c = Config({Host("a", {0}, 2), Host("b", {1}, 1), Host("c", {}, 1)});
+  c.ps.shards = 5;
+  auto plan = BuildPlan(c, 2);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->ps_shards.size(), 5u);
+  std::vector<std::string> hosts;
+  for (size_t s = 0; s < plan->ps_shards.size(); ++s) {
+    const ProcessSpec& p = plan->ps_shards[s];
+    EXPECT_EQ(p.role, Role::kPs);
+    EXPECT_EQ(p.shard, static_cast<int>(s));
+    EXPECT_EQ(c.hosts[static_cast<size_t>(p.host)].name, p.host_name);
+    hosts.push_back(p.host_name);
+  }
+  EXPECT_EQ(hosts, (std::vector<std::string>{"a", "b", "c", "a", "b"}));
+  EXPECT_EQ(plan->ps_shards[4].Label(), "b/ps4");
+  EXPECT_EQ(plan->ps_shards[4].Describe(), "ps shard 4 (host b)");
+  EXPECT_EQ(plan->world_size, 4);  // shards are not ranks
+}
+
+TEST(PlanTest, PsShardsOnTheListedHosts) {
+  LaunchConfig c = Config({Host("a", {0}, 1), Host("b", {1}, 1), Host("c", {}, 1)});
+  c.ps.shards = 3;
+  c.ps.hosts = {"c", "a"};
+  auto plan = BuildPlan(c, 2);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  std::vector<int> hosts;
+  for (const ProcessSpec& p : plan->ps_shards) hosts.push_back(p.host);
+  EXPECT_EQ(hosts, (std::vector<int>{2, 0, 2}));
+
+  c.ps.hosts = {"a", "nope"};
+  c.origin["ps.hosts"] = "cluster.yaml:9";
+  auto bad = BuildPlan(c, 2);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(bad.status().message(),
+            "cluster.yaml:9: ps shard 1 is placed on host 'nope', which is not one of the hosts");
+}
+
+TEST(PlanTest, PsCommand) {
+  LaunchConfig c = Config({Host("a", {0}, 2), Host("b", {1}, 1)});
+  c.hosts[1].address = "10.0.0.2";
+  c.ps.shards = 2;
+  c.ps.threads = 5;
+  auto plan = BuildPlan(c, 2);
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(PsCommand(c, plan.value(), plan->ps_shards[1], false),
+            (std::vector<std::string>{"/bin/halo-ps", "--shard=1", "--num_shards=2",
+                                      "--num_workers=3", "--bind=tcp://10.0.0.2:0", "--threads=5",
+                                      "--snapshot_dir=/runs/r/ps-snapshots"}));
+  const auto restore = PsCommand(c, plan.value(), plan->ps_shards[0], true);
+  EXPECT_EQ(restore.back(), "--restore");
+  EXPECT_EQ(restore[4], "--bind=tcp://127.0.0.1:0");
+}
+
+TEST(PlanTest, TrainerCommandHasThePsEndpointsInShardOrder) {
+  LaunchConfig c = Config({Host("a", {0}, 1), Host("b", {1}, 1)});
+  c.ps.shards = 2;
+  auto plan = BuildPlan(c, 2);
+  ASSERT_TRUE(plan.ok());
+  const auto argv = TrainerCommand(c, plan.value(), plan->trainers[1], "@coordinator@",
+                                   {"@store:0@", "@store:1@"}, true, {"@ps:0@", "@ps:1@"});
+  ASSERT_EQ(argv.size(), 15u);
+  EXPECT_EQ(argv[12], "--store_endpoints=@store:0@,@store:1@");
+  EXPECT_EQ(argv[13], "--ps_endpoints=@ps:0@,@ps:1@");
+  EXPECT_EQ(argv[14], "--resume");
+}
+
+TEST(PlanTest, PsRestoreOnlyWithResumeAndACompleteSnapshot) {
+  testing::TempDir dir;
+  LaunchConfig c = Config({Host("a", {0}, 1)});
+  c.ps.snapshot_dir = dir.File("snaps");
+  EXPECT_FALSE(PsRestore(c, true));  // no directory
+  ps::ShardSnapshot snap;
+  snap.num_shards = 2;
+  snap.num_workers = 1;
+  snap.clock = 3;
+  snap.clocks = {3};
+  ASSERT_TRUE(ps::WriteShardSnapshot(ps::ShardSnapshotPath(c.ps.snapshot_dir, 3, 0, 2), snap).ok());
+  EXPECT_FALSE(PsRestore(c, true));  // shard 1's file is missing: incomplete
+  snap.shard = 1;
+  ASSERT_TRUE(ps::WriteShardSnapshot(ps::ShardSnapshotPath(c.ps.snapshot_dir, 3, 1, 2), snap).ok());
+  EXPECT_TRUE(PsRestore(c, true));
+  EXPECT_FALSE(PsRestore(c, false));  // only with --resume
 }
 
 }  // namespace

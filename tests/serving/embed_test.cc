@@ -97,6 +97,59 @@ TEST_P(EmbedModelTest, LayerwiseOverPartsEqualsWholeGraphForward) {
 
 INSTANTIATE_TEST_SUITE_P(Models, EmbedModelTest, ::testing::Values("gcn", "sage", "gat"));
 
+TEST_F(EmbedTest, LearnedInputEmbeddingsAreAppendedToTheFeatures) {
+  const int64_t e = 4;
+  auto model = trainer::Model::Create(ModelOf("sage"), one_part_.feature_dim + e,
+                                      one_part_.num_classes, core::Device::kCpu, 5);
+  ASSERT_TRUE(model.ok());
+  // One embedding row per node, a function of its original ID, laid out per partition.
+  auto rows_for = [&](const std::string& dir, const core::PartitionMeta& meta) {
+    auto map = core::ReadNpyAs<int64_t>(dir + "/" + meta.node_map_file);
+    EXPECT_TRUE(map.ok());
+    serving::InputEmbedding emb;
+    emb.dim = e;
+    for (int64_t original : *map) {
+      for (int64_t k = 0; k < e; ++k) emb.rows.push_back(std::sin(0.37 * original + k));
+    }
+    return emb;
+  };
+  const serving::InputEmbedding emb1 = rows_for(dir_->File("cora-1"), one_part_);
+  const serving::InputEmbedding emb3 = rows_for(dir_->File("cora-3"), three_parts_);
+  // Reference: the whole graph with [features | embedding] as input.
+  auto data = trainer::LoadTrainingData(dir_->File("cora-1"), 0, true);
+  ASSERT_TRUE(data.ok());
+  const int64_t f = data->feature_dim;
+  std::vector<float> x(static_cast<size_t>(data->num_local * (f + e)));
+  for (int64_t r = 0; r < data->num_local; ++r) {
+    std::copy_n(data->features.begin() + r * f, f, x.begin() + r * (f + e));
+    std::copy_n(emb1.rows.begin() + r * e, e, x.begin() + r * (f + e) + f);
+  }
+  const trainer::GraphBlock block = trainer::MakeGraphBlock(
+      sampler::FullGraphBlock(data->csr), model.value()->block_options(), core::Device::kCpu);
+  std::vector<const trainer::GraphBlock*> blocks(2, &block);
+  const std::vector<float> want =
+      model.value()
+          ->Forward(blocks, core::Tensor::FromVector(x, data->num_local, f + e), false, 0)
+          .ToVector();
+  auto got = serving::LayerwiseInference(model->get(), dir_->File("cora-3"), true,
+                                         core::Device::kCpu, nullptr, &emb3);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  auto map1 = core::ReadNpyAs<int64_t>(dir_->File("cora-1") + "/" + one_part_.node_map_file);
+  auto map3 = core::ReadNpyAs<int64_t>(dir_->File("cora-3") + "/" + three_parts_.node_map_file);
+  ASSERT_TRUE(map1.ok() && map3.ok());
+  std::map<int64_t, size_t> row_of;
+  for (size_t g = 0; g < map1->size(); ++g) row_of[(*map1)[g]] = g;
+  const auto c = static_cast<size_t>(got->num_classes);
+  double worst = 0;
+  for (size_t g = 0; g < map3->size(); ++g) {
+    const size_t r = row_of.at((*map3)[g]);
+    for (size_t k = 0; k < c; ++k) {
+      worst = std::max(worst, std::fabs(double{got->logits[g * c + k]} - want[r * c + k]));
+    }
+  }
+  EXPECT_LE(worst, 1e-4);
+}
+
 // A training run directory as halo-train leaves it: config.yaml and a checkpoint.
 void WriteRun(const std::string& run_dir, const std::string& partition_dir, trainer::Model* model,
               const trainer::ModelConfig& mc) {
