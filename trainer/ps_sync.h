@@ -44,6 +44,9 @@ class PsSync {
   // Ends this worker's step (waits for its pushes).
   core::Status Clock();
   int64_t clock() const { return client_->clock(); }
+  // Collective: every worker at the same clock, right after Clock(). The shards write their state
+  // (rows, optimizer state, clocks) under their --snapshot_dir; halo-ps --restore reloads it.
+  core::Status Snapshot() { return client_->Snapshot(); }
   // All rows of the embedding table, [num_nodes x embedding_dim] (for the final checkpoint).
   core::Result<std::vector<float>> AllEmbeddings(int64_t num_nodes);
   // Per table: staleness_bound, max_observed_staleness, mean_observed_staleness, pulls, ...

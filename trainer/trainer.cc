@@ -166,7 +166,6 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config,
   HALO_ASSIGN_OR_RETURN(t->optimizer_, Optimizer::Create(oc, t->model_->parameters()));
   t->sync_ = std::make_unique<GradientSync>(t->comm_.get(), t->model_->parameters(),
                                             static_cast<size_t>(config.comm.bucket_mb) << 20);
-  HALO_RETURN_IF_ERROR(t->RestoreOrBroadcast());
   t->ps_mode_ = config.sync.mode == "ps";
   if (emb.dim > 0 || t->ps_mode_) {
     if (config.train.mode == "full") {
@@ -179,15 +178,24 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config,
           " needs parameter-server shards: run it with halo-launch and a `ps:` section "
           "(or pass --ps_endpoints)");
     }
-    if (t->ps_mode_ && dist.resume && t->start_epoch_ > 0) {
-      return Status::Unimplemented(
-          "--resume with sync.mode ps: the dense parameters live on halo-ps, whose state is not "
-          "restored by the trainer; rerun from scratch or use sync.mode allreduce");
-    }
+    // Before any checkpoint is loaded: PsSync keeps the initial values (ps mode stores deltas).
     HALO_ASSIGN_OR_RETURN(
         t->ps_,
         PsSync::Connect(dist.ps_endpoints, dist.rank, config, core::PartitionBook::FromMeta(d.meta),
                         t->ps_mode_ ? t->model_->parameters() : std::vector<Parameter*>{}));
+  }
+  HALO_RETURN_IF_ERROR(t->RestoreOrBroadcast());
+  if (t->ps_) {
+    // The PS state must be the one saved with the checkpoint: one clock per step.
+    if (t->ps_->clock() != t->step_) {
+      return Status::FailedPrecondition(
+          "the parameter server is at clock " + std::to_string(t->ps_->clock()) + " but " +
+          (t->step_ == 0 ? std::string("this run starts from scratch")
+                         : "the checkpoint resumed is at step " + std::to_string(t->step_)) +
+          ": start halo-ps " +
+          (t->step_ == 0 ? "afresh" : "with --restore from the snapshot of that step") +
+          " (halo-launch --resume does)");
+    }
   }
   t->train_labels_ = t->LabelsFor(t->my_train_local_, /*all_rows=*/true);
   t->val_labels_ = t->LabelsFor(t->my_val_, /*all_rows=*/true);
@@ -594,6 +602,9 @@ Result<Trainer::EvalResult> Trainer::Evaluate() {
 }
 
 Status Trainer::Checkpoint(int epoch, int64_t batch_in_epoch, const TrainResult& result) {
+  // The PS half of the state first (collective, at this clock): a checkpoint never refers to a
+  // snapshot that does not exist.
+  if (ps_) HALO_RETURN_IF_ERROR(ps_->Snapshot());
   if (comm_->rank() != 0) return Status::OK();
   nlohmann::json extra = {
       {"best_epoch", result.best_epoch},       {"best_val_acc", result.val_acc},

@@ -22,6 +22,10 @@ std::string LaunchConfigYaml(const LaunchSpec& spec) {
   y << "output_dir: " << spec.output_dir << "\n";
   if (!spec.store_binary.empty()) y << "store_binary: " << spec.store_binary << "\n";
   if (!spec.trainer_binary.empty()) y << "trainer_binary: " << spec.trainer_binary << "\n";
+  if (!spec.ps_binary.empty()) y << "ps_binary: " << spec.ps_binary << "\n";
+  if (spec.ps_shards > 0) {
+    y << "ps: {shards: " << spec.ps_shards << ", threads: " << spec.ps_threads << "}\n";
+  }
   y << "timeouts: {store_ready_s: " << spec.store_ready_s << ", rendezvous_s: " << spec.rendezvous_s
     << ", heartbeat_s: " << spec.heartbeat_s << ", shutdown_s: " << spec.shutdown_s << "}\n";
   y << "store: {mem_budget_mb: 64, threads: 2}\n";

@@ -40,6 +40,9 @@ struct LaunchSpec {
   std::vector<LaunchHost> hosts;
   std::string store_binary;    // "": the real halo-store next to halo-launch
   std::string trainer_binary;  // "": the real halo-train
+  std::string ps_binary;       // "": the real halo-ps
+  int ps_shards = 0;           // > 0: a ps: section with this many halo-ps shards
+  int ps_threads = 3;
   double store_ready_s = 60;
   double rendezvous_s = 60;
   double heartbeat_s = 30;

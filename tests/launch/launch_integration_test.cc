@@ -1,6 +1,7 @@
 // halo-launch end to end with real processes on loopback: real halo-store processes serving a
-// Cora partition, and fake_trainer (tests/launch/fake_trainer.cc) in place of halo-train,
-// speaking the launcher contract. Every test checks that no process it started is left behind.
+// Cora partition, real halo-ps shards, and fake_trainer (tests/launch/fake_trainer.cc) in place
+// of halo-train, speaking the launcher contract. Every test checks that no process it started is
+// left behind.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -9,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
+#include "ps/snapshot.h"
 #include "tests/integration/cora_cluster.h"
 #include "tests/launch/launch_harness.h"
 #include "tests/test_util.h"
@@ -29,6 +32,32 @@ nlohmann::json ReadJson(const std::string& path) {
   EXPECT_TRUE(in.good()) << "cannot read " << path;
   if (!in.good()) return nullptr;
   return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+}
+
+// The line of `text` that contains every one of `parts`, or "".
+std::string FindLine(const std::string& text, const std::vector<std::string>& parts) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    bool all = true;
+    for (const std::string& p : parts) all = all && line.find(p) != std::string::npos;
+    if (all) return line;
+  }
+  return "";
+}
+
+// The endpoint of "<label> halo-ps: shard S serving on <endpoint>" in halo-launch's stdout.
+std::string PsEndpoint(const std::string& out, const std::string& label, int shard) {
+  const std::string marker =
+      "[" + label + "] halo-ps: shard " + std::to_string(shard) + " serving on ";
+  const std::string line = FindLine(out, {marker});
+  return line.empty() ? "" : line.substr(line.find(marker) + marker.size());
+}
+
+// The pid halo-launch logged for the process labelled `label` ("started ... [a/ps0]: pid N").
+pid_t StartedPid(const std::string& err, const std::string& label) {
+  const std::string line = FindLine(err, {"halo-launch] started ", "[" + label + "]: pid "});
+  return line.empty() ? -1 : static_cast<pid_t>(std::stol(line.substr(line.rfind(' ') + 1)));
 }
 
 std::string ReadText(const std::string& path) {
@@ -278,6 +307,146 @@ TEST_F(LaunchTest, MissingTrainerBinaryFailsBeforeStartingAnything) {
   EXPECT_THAT(launch.err(), HasSubstr("cannot run " + spec.trainer_binary));
   EXPECT_THAT(launch.err(), HasSubstr("(set bin_dir or trainer_binary)"));
   EXPECT_TRUE(launch.StartedPids().empty());
+}
+
+// halo-ps shards: started after the stores, one per host (a, then b through its prefix), with
+// every trainer as a worker; the trainers get their endpoints in shard order and reach them; the
+// shards are stopped with SIGTERM at the end.
+TEST_F(LaunchTest, PsShardsServeTheTrainersAndStopAtTheEnd) {
+  LaunchSpec spec = Spec(2);
+  spec.ps_shards = 2;
+  spec.train_yaml = "{fake: {epochs: 2, epoch_ms: 10}}";
+  LaunchProcess launch(Args(spec));
+  ASSERT_EQ(launch.Wait(kRunTimeout), 0) << launch.out() << launch.err();
+  ExpectNothingLeft(launch, 7);  // 2 stores, 2 ps shards, 3 trainers
+
+  const std::string ps0 = PsEndpoint(launch.out(), "a/ps0", 0);
+  const std::string ps1 = PsEndpoint(launch.out(), "b/ps1", 1);
+  ASSERT_THAT(ps0, ::testing::StartsWith("tcp://127.0.0.1:")) << launch.out();
+  ASSERT_THAT(ps1, ::testing::StartsWith("tcp://127.0.0.1:")) << launch.out();
+  EXPECT_NE(ps0, ps1);
+  for (int r = 0; r < 3; ++r) {
+    const nlohmann::json flags =
+        ReadJson(spec.output_dir + "/rank" + std::to_string(r) + "/flags.json");
+    ASSERT_TRUE(flags.is_object()) << "rank " << r;
+    EXPECT_EQ(flags["ps_endpoints"].get<std::vector<std::string>>(),
+              (std::vector<std::string>{ps0, ps1}))
+        << "rank " << r;
+    EXPECT_EQ(flags["ps_pinged"], 2);
+    EXPECT_EQ(flags["ps_clock"], 0);  // fresh shards (no --resume)
+  }
+
+  // Order: stores ready, then the shards, then the trainers.
+  const std::string& err = launch.err();
+  const size_t shards_start = err.find("all 2 stores ready; starting 2 ps shards\n");
+  const size_t shard1 = err.find("started ps shard 1 (host b) [b/ps1]: pid ");
+  const size_t all_ready = err.find("all 2 stores and 2 ps shards ready; starting 3 trainers");
+  const size_t rank0 = err.find("started rank 0 (host a, part 0)");
+  ASSERT_NE(shards_start, std::string::npos) << err;
+  EXPECT_LT(shards_start, shard1);
+  EXPECT_LT(shard1, all_ready);
+  EXPECT_LT(all_ready, rank0);
+  // Each shard ran with the plan's flags and ended on the launcher's SIGTERM (exit 0).
+  EXPECT_THAT(err, HasSubstr("stopping 4 stores and ps shards (SIGTERM)"));
+  EXPECT_NE(FindLine(err, {"[a/ps0] ", "shard 0 of 2, 3 workers, 3 threads, clock 0"}), "") << err;
+  EXPECT_NE(FindLine(err, {"[b/ps1] ", "shard 1 of 2, 3 workers"}), "") << err;
+  EXPECT_NE(FindLine(err, {"[a/ps0] ", "stopping on SIGTERM; stats"}), "") << err;
+  EXPECT_NE(FindLine(err, {"[b/ps1] ", "stopping on SIGTERM; stats"}), "") << err;
+  EXPECT_THAT(err, ::testing::Not(HasSubstr("on shutdown")));  // no shard exited non-zero
+  EXPECT_EQ(ReadJson(spec.output_dir + "/result.json")["status"], "ok");
+}
+
+TEST_F(LaunchTest, DryRunShowsPsShardsAndPlaceholders) {
+  LaunchSpec spec = Spec(2);
+  spec.ps_shards = 3;
+  LaunchProcess launch(Args(spec, {"--dry_run"}));
+  ASSERT_EQ(launch.Wait(kRunTimeout), 0) << launch.err();
+  const std::string& out = launch.out();
+  EXPECT_THAT(out, HasSubstr("2 parts; 3 ps shards (snapshots in " + spec.output_dir +
+                             "/ps-snapshots); 3 trainers on 2 host(s)"));
+  EXPECT_THAT(out, HasSubstr("[a/ps2] ps shard 2 (host a); 3 shards, 3 workers\n  " + BinDir() +
+                             "/halo-ps --shard=2 --num_shards=3 --num_workers=3 "
+                             "--bind=tcp://127.0.0.1:0 --threads=3 --snapshot_dir=" +
+                             spec.output_dir + "/ps-snapshots\n"));
+  EXPECT_THAT(out, HasSubstr("[b/ps1] ps shard 1 (host b); 3 shards, 3 workers\n  env "
+                             "HALO_FAKE_PREFIX=b@127.0.0.1 " +
+                             BinDir() + "/halo-ps --shard=1"));
+  EXPECT_THAT(out, HasSubstr("--store_endpoints=@store:0@,@store:1@ "
+                             "--ps_endpoints=@ps:0@,@ps:1@,@ps:2@\n"));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("--restore")));
+  EXPECT_TRUE(launch.StartedPids().empty());
+}
+
+TEST_F(LaunchTest, PsShardThatNeverComesUpTimesOut) {
+  LaunchSpec spec = Spec();
+  spec.ps_shards = 2;
+  spec.ps_binary = BinDir() + "/fake_store";
+  spec.store_ready_s = 3;  // the real stores are ready well within it
+  const auto start = Clock::now();
+  LaunchProcess launch(Args(spec));
+  ASSERT_EQ(launch.Wait(kRunTimeout), 1) << launch.err();
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 30);
+  EXPECT_THAT(launch.err(), HasSubstr("halo-launch: error: ps shard 0 on host a not ready within "
+                                      "3 s (timeouts.store_ready_s)"));
+  EXPECT_THAT(launch.err(), HasSubstr("[a/ps0] fake_store: started with"));
+  EXPECT_THAT(launch.err(), ::testing::Not(HasSubstr("started rank")));
+  ExpectNothingLeft(launch, 4);  // 2 stores, 2 shards
+}
+
+TEST_F(LaunchTest, PsShardExitingMidRunStopsTheRun) {
+  LaunchSpec spec = Spec();
+  spec.ps_shards = 2;
+  spec.train_yaml = "{fake: {epochs: 100000, epoch_ms: 10}}";
+  LaunchProcess launch(Args(spec));
+  ASSERT_TRUE(launch.WaitForLine(kStdout, "[b/rank1] fake_trainer: rank 1 running", kRunTimeout))
+      << launch.err();
+  const pid_t victim = StartedPid(launch.err(), "b/ps1");
+  ASSERT_GT(victim, 0) << launch.err();
+  ASSERT_EQ(kill(victim, SIGKILL), 0);
+  ASSERT_EQ(launch.Wait(std::chrono::seconds(30)), 1) << launch.err();
+  EXPECT_THAT(launch.err(), HasSubstr("halo-launch: error: ps shard 1 (host b) exited with status "
+                                      "137 (killed by signal 9) while the run was going\n"));
+  ExpectNothingLeft(launch, 6);
+  EXPECT_FALSE(std::filesystem::exists(spec.output_dir + "/result.json"));
+}
+
+// --resume with a complete snapshot in ps.snapshot_dir: every shard starts with --restore, and the
+// workers take the snapshot's clock. Without one, --resume starts fresh shards (halo-ps refuses
+// --restore with no snapshot).
+TEST_F(LaunchTest, ResumeRestoresPsShardsFromTheirSnapshot) {
+  LaunchSpec spec = Spec();  // 2 trainers
+  spec.ps_shards = 2;
+  spec.train_yaml = "{fake: {epochs: 1, epoch_ms: 10}}";
+  {
+    LaunchProcess fresh(Args(spec, {"--resume"}));
+    ASSERT_EQ(fresh.Wait(kRunTimeout), 0) << fresh.err();
+    EXPECT_THAT(fresh.err(), HasSubstr("starting 2 ps shards\n"));
+    EXPECT_EQ(ReadJson(spec.output_dir + "/rank0/flags.json")["ps_clock"], 0);
+    ExpectNothingLeft(fresh, 6);
+  }
+  // A snapshot of clock 4 taken by 3 shards of a 2-worker run (no tables).
+  const std::string snapshots = spec.output_dir + "/ps-snapshots";
+  for (int s = 0; s < 3; ++s) {
+    ps::ShardSnapshot snap;
+    snap.shard = s;
+    snap.num_shards = 3;
+    snap.num_workers = 2;
+    snap.clock = 4;
+    snap.clocks = {4, 4};
+    ASSERT_TRUE(ps::WriteShardSnapshot(ps::ShardSnapshotPath(snapshots, 4, s, 3), snap).ok());
+  }
+  LaunchProcess launch(Args(spec, {"--resume"}));
+  ASSERT_EQ(launch.Wait(kRunTimeout), 0) << launch.out() << launch.err();
+  EXPECT_THAT(launch.err(),
+              HasSubstr("starting 2 ps shards from the latest snapshot in " + snapshots));
+  EXPECT_NE(FindLine(launch.err(), {"[b/ps1] ", "restored clock 4"}), "") << launch.err();
+  for (int r = 0; r < 2; ++r) {
+    const nlohmann::json flags =
+        ReadJson(spec.output_dir + "/rank" + std::to_string(r) + "/flags.json");
+    EXPECT_EQ(flags["ps_clock"], 4) << "rank " << r;
+    EXPECT_EQ(flags["resume"], true);
+  }
+  ExpectNothingLeft(launch, 6);
 }
 
 class LaunchSignalTest : public LaunchTest, public ::testing::WithParamInterface<int> {};
