@@ -39,16 +39,17 @@ class RunMonitor {
 
   // "epoch 3/50 | loss 0.5123 | 0.81 s/epoch | 12345 seeds/s | val_acc 0.781 | 2/2 ranks reporting
   // | 12s":
-  // epoch, loss, epoch time and accuracy of rank 0 (else the lowest reporting rank), seeds/s
-  // summed over ranks, "| slowest rank at epoch E" when one lags 2+ epochs behind. "" before any
-  // report.
+  // epoch, loss, epoch time, seeds/s and accuracy of rank 0 (else the lowest reporting rank;
+  // halo-train's seeds/s is the whole run's), "| slowest rank at epoch E" when one lags 2+ epochs
+  // behind. "" before any report.
   std::string StatusLine(double elapsed_seconds) const;
   // Whether `rank` has sent a halo-result line.
   bool HasResult(int rank) const;
   // The ranks without a halo-result line.
   std::vector<int> MissingResults() const;
-  // result.json: rank 0's test_acc, val_acc and epoch_seconds, seeds_per_second summed over ranks,
-  // wall_seconds, and "ranks": every rank's plan entry with its halo-result object.
+  // result.json: rank 0's test_acc, val_acc, epoch_seconds and seeds_per_second (halo-train
+  // reports the whole run's), wall_seconds, and "ranks": every rank's plan entry with its
+  // halo-result object.
   std::string ResultJson(const std::string& output_dir, double wall_seconds) const;
 
  private:

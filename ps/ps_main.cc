@@ -5,11 +5,10 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <string>
 
-#include "core/fs.h"
 #include "core/logging.h"
+#include "core/server_process.h"
 #include "ps/server.h"
 
 DEFINE_int32(shard, -1, "This shard's index, in [0, --num_shards)");
@@ -35,13 +34,8 @@ int Fail(const std::string& message) {
 
 int main(int argc, char** argv) {
   // Before any thread exists, so that every thread inherits the mask and the signals are only
-  // ever taken by sigwait below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // ever taken by WaitForStopSignal below.
+  const sigset_t stop_signals = halo::core::BlockStopSignals();
 
   gflags::SetUsageMessage(
       "serve one parameter-server shard\n"
@@ -71,24 +65,19 @@ int main(int argc, char** argv) {
   halo::ps::ShardServer& s = *server.value();
   halo::core::Status started = s.Start(FLAGS_bind);
   if (!started.ok()) return Fail("cannot serve on " + FLAGS_bind + ": " + started.ToString());
-  if (!FLAGS_ready_file.empty()) {
-    const std::string parent = std::filesystem::path(FLAGS_ready_file).parent_path().string();
-    halo::core::Status w = parent.empty() ? halo::core::Status::OK() : halo::core::MakeDirs(parent);
-    if (w.ok()) w = halo::core::WriteFileAtomic(FLAGS_ready_file, s.endpoint() + "\n");
-    if (!w.ok()) return Fail("--ready_file: " + w.ToString());
-  }
   // The readiness line: launchers and tests wait for it (or for the ready file, written first).
-  std::printf("halo-ps: shard %d serving on %s\n", FLAGS_shard, s.endpoint().c_str());
-  std::fflush(stdout);
+  halo::core::Status ready = halo::core::AnnounceReady(
+      FLAGS_ready_file,
+      "halo-ps: shard " + std::to_string(FLAGS_shard) + " serving on " + s.endpoint(),
+      s.endpoint());
+  if (!ready.ok()) return Fail(ready.ToString());
   HALO_LOG(Info) << "shard " << FLAGS_shard << " of " << FLAGS_num_shards << ", "
                  << FLAGS_num_workers << " workers, " << FLAGS_threads << " threads, clock "
                  << s.shard().MinClock()
                  << (FLAGS_snapshot_dir.empty() ? "" : ", snapshots in " + FLAGS_snapshot_dir);
 
-  int signo = 0;
-  while (sigwait(&stop_signals, &signo) != 0) {
-  }
-  HALO_LOG(Info) << "stopping on " << (signo == SIGINT ? "SIGINT" : "SIGTERM") << "; stats "
+  const int signo = halo::core::WaitForStopSignal(stop_signals);
+  HALO_LOG(Info) << "stopping on " << halo::core::SignalName(signo) << "; stats "
                  << s.shard().StatsJson();
   s.Stop();
   return 0;

@@ -6,11 +6,10 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <string>
 
-#include "core/fs.h"
 #include "core/logging.h"
+#include "core/server_process.h"
 #include "storage/store_server.h"
 #include "storage/verify.h"
 
@@ -61,13 +60,8 @@ int Verify() {
 
 int main(int argc, char** argv) {
   // Before any thread exists (RocksDB's, the server's), so that every thread inherits the mask
-  // and the signals are only ever taken by sigwait below.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signal(SIGPIPE, SIG_IGN);  // a launcher that closed our stdout must not kill the store
+  // and the signals are only ever taken by WaitForStopSignal below.
+  const sigset_t stop_signals = halo::core::BlockStopSignals();
 
   gflags::SetUsageMessage(
       "serve one part of a partition to trainers\n"
@@ -88,26 +82,20 @@ int main(int argc, char** argv) {
   halo::storage::StoreServer& s = *server.value();
   halo::core::Status started = s.Start(FLAGS_bind);
   if (!started.ok()) return Fail("cannot serve on " + FLAGS_bind + ": " + started.ToString());
-  if (!FLAGS_ready_file.empty()) {
-    const std::string parent = std::filesystem::path(FLAGS_ready_file).parent_path().string();
-    halo::core::Status w = parent.empty() ? halo::core::Status::OK() : halo::core::MakeDirs(parent);
-    if (w.ok()) w = halo::core::WriteFileAtomic(FLAGS_ready_file, s.endpoint() + "\n");
-    if (!w.ok()) return Fail("--ready_file: " + w.ToString());
-  }
   // The readiness line: launchers and tests wait for it (or for the ready file, written first).
-  std::printf("halo-store: part %d serving on %s\n", FLAGS_part, s.endpoint().c_str());
-  std::fflush(stdout);
+  halo::core::Status ready = halo::core::AnnounceReady(
+      FLAGS_ready_file,
+      "halo-store: part " + std::to_string(FLAGS_part) + " serving on " + s.endpoint(),
+      s.endpoint());
+  if (!ready.ok()) return Fail(ready.ToString());
   HALO_LOG(Info) << "part " << FLAGS_part << " [" << s.graph().node_begin() << ", "
                  << s.graph().node_end() << "), " << s.features().num_rows() << " rows x "
                  << s.features().feature_dim() << " features, "
                  << (s.features().all_hot() ? "all rows in memory" : "partly in RocksDB") << ", "
                  << FLAGS_threads << " threads";
 
-  int signo = 0;
-  while (sigwait(&stop_signals, &signo) != 0) {
-  }
-  HALO_LOG(Info) << "stopping on " << (signo == SIGINT ? "SIGINT" : "SIGTERM") << "; stats "
-                 << s.StatsJson();
+  const int signo = halo::core::WaitForStopSignal(stop_signals);
+  HALO_LOG(Info) << "stopping on " << halo::core::SignalName(signo) << "; stats " << s.StatsJson();
   s.Stop();
   return 0;
 }

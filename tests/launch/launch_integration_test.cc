@@ -180,8 +180,8 @@ TEST_F(LaunchTest, SuccessWritesResultsAndStopsEverything) {
   ASSERT_TRUE(result.is_object());
   EXPECT_EQ(result["status"], "ok");
   EXPECT_EQ(result["world_size"], 3);
-  EXPECT_EQ(result["test_acc"], 0.8);  // rank 0's
-  EXPECT_EQ(result["seeds_per_second"], 3003.0);
+  EXPECT_EQ(result["test_acc"], 0.8);             // rank 0's
+  EXPECT_EQ(result["seeds_per_second"], 1000.0);  // rank 0's (halo-train's is the run's)
   EXPECT_EQ(result["epoch_seconds"].size(), 3u);
   EXPECT_GT(result["wall_seconds"].get<double>(), 0);
   ASSERT_EQ(result["ranks"].size(), 3u);
