@@ -50,7 +50,8 @@ train:
         if "test_acc" in m:
             curve.append((t, m["val_acc"], m["test_acc"]))
     reached = [c[0] for c in curve if c[1] >= args.target]
-    stale = [r["result"]["staleness"].get("input_embedding", {}) for r in result["ranks"]]
+    tables = [r["result"]["staleness"] for r in result["ranks"]]
+    stale = [t.get("input_embedding", {}) for t in tables]
     return {
         "workers": workers, "staleness": s, "straggler": straggle,
         "test_acc": result["test_acc"], "val_acc": result["val_acc"],
@@ -58,7 +59,8 @@ train:
         "time_to_target_seconds": reached[0] if reached else None,
         "max_observed_staleness": max(x.get("max_observed_staleness", 0) for x in stale),
         "mean_observed_staleness": sum(x.get("mean_observed_staleness", 0) for x in stale) / len(stale),
-        "waited_pulls": sum(x.get("waited_pulls", 0) for x in stale),
+        # Pulls a shard held for slower workers, all tables (the dense ones are pulled first).
+        "waited_pulls": sum(x.get("waited_pulls", 0) for t in tables for x in t.values()),
         "curve": curve,
     }
 

@@ -28,6 +28,7 @@ Result<std::unique_ptr<PsSync>> PsSync::Connect(const std::vector<std::string>& 
   options.worker = rank;
   options.rpc_deadline = std::chrono::milliseconds(int64_t{config.comm.timeout_s} * 1000);
   HALO_ASSIGN_OR_RETURN(s->client_, ps::Client::Connect(endpoints, options));
+  const int num_workers = s->client_->num_workers();
   const auto& e = config.input_embedding;
   if (e.dim > 0) {
     ps::TableSpec spec;
@@ -53,7 +54,12 @@ Result<std::unique_ptr<PsSync>> PsSync::Connect(const std::vector<std::string>& 
     const std::string& name = config.train.optimizer;
     HALO_ASSIGN_OR_RETURN(spec.optimizer.kind,
                           ps::ParseOptimizerKind(name == "adamw" ? "adam" : name));
-    spec.optimizer.lr = config.train.lr;
+    // Under BSP a clock's pushes are summed and applied once; otherwise each worker's push is its
+    // own update, and Adam/Adagrad steps do not shrink with the gradient's share: divide the rate
+    // by the workers so that one clock moves the parameters about as far as one BSP update.
+    spec.optimizer.lr = config.sync.staleness == 0 || spec.optimizer.kind == ps::OptimizerKind::kSgd
+                            ? config.train.lr
+                            : config.train.lr / static_cast<float>(num_workers);
     spec.optimizer.weight_decay = config.train.weight_decay;
     spec.staleness = StalenessBound(config);
     spec.routing = ps::Routing::Modulo();
