@@ -29,6 +29,7 @@ ps: {{shards: {args.shards}, threads: 4}}
 hosts:
   - {{name: local, address: 127.0.0.1, stores: [{", ".join(str(p) for p in range(parts))}], trainers: {workers}}}
 train:
+  dataset: {{normalize_features: {"false" if args.raw_features else "true"}}}
   model: {{type: sage, hidden: 64, num_layers: 2, dropout: 0.5}}
   train: {{mode: sampled, fanouts: [10, 10], batch_size: {args.batch_size}, epochs: {args.epochs},
           lr: 0.01, eval_every: {args.eval_every}, seed: {args.seed}, num_threads: 1, prefetch: 2}}
@@ -80,6 +81,8 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--target", type=float, default=0.70, help="validation accuracy to reach")
     p.add_argument("--label", default="")
+    p.add_argument("--raw_features", action="store_true",
+                   help="do not row-normalize features (for signed generated features)")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     runs = []

@@ -69,6 +69,7 @@ std::map<std::string, Field> Fields(TrainConfig* c) {
       {"input_embedding.init_scale", Bind(&c->input_embedding.init_scale)},
       {"sync.mode", Bind(&c->sync.mode)},
       {"sync.staleness", Bind(&c->sync.staleness)},
+      {"sync.scale_lr", Bind(&c->sync.scale_lr)},
       {"straggler.rank", Bind(&c->straggler.rank)},
       {"straggler.delay_ms", Bind(&c->straggler.delay_ms)},
       {"output_dir", Bind(&c->output_dir)},

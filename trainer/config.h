@@ -78,6 +78,9 @@ struct InputEmbeddingConfig {
 struct SyncConfig {
   std::string mode = "allreduce";  // allreduce | ps
   int64_t staleness = 0;           // the PS tables' bound s: 0 = BSP, -1 = unbounded (ASP)
+  // Outside BSP each worker's push is its own Adam/Adagrad update: divide the dense rate by the
+  // number of workers, so that one clock moves the parameters about as far as one BSP update.
+  bool scale_lr = false;
 };
 
 // A deliberately slow rank, for staleness experiments.

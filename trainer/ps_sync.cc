@@ -57,7 +57,8 @@ Result<std::unique_ptr<PsSync>> PsSync::Connect(const std::vector<std::string>& 
     // Under BSP a clock's pushes are summed and applied once; otherwise each worker's push is its
     // own update, and Adam/Adagrad steps do not shrink with the gradient's share: divide the rate
     // by the workers so that one clock moves the parameters about as far as one BSP update.
-    spec.optimizer.lr = config.sync.staleness == 0 || spec.optimizer.kind == ps::OptimizerKind::kSgd
+    spec.optimizer.lr = !config.sync.scale_lr || config.sync.staleness == 0 ||
+                                spec.optimizer.kind == ps::OptimizerKind::kSgd
                             ? config.train.lr
                             : config.train.lr / static_cast<float>(num_workers);
     spec.optimizer.weight_decay = config.train.weight_decay;
