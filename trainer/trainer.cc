@@ -220,6 +220,10 @@ Status Trainer::Connect() {
     comm_ = MakeSoloCommunicator(device_);
     return Status::OK();
   }
+  if (dist_.coordinator.empty()) {
+    return Status::InvalidArgument("a distributed run (world size " +
+                                   std::to_string(dist_.world_size) + ") needs --coordinator");
+  }
   HALO_ASSIGN_OR_RETURN(core::PartitionMeta meta,
                         core::ReadPartitionMeta(config_.dataset.partition_dir));
   if (static_cast<int>(dist_.store_endpoints.size()) != meta.num_parts) {
@@ -239,10 +243,6 @@ Status Trainer::Connect() {
   cc.host = dist_.host;
   cc.bind_address = dist_.host_address;
   cc.timeout = timeout;
-  if (dist_.coordinator.empty()) {
-    return Status::InvalidArgument("a distributed run (world size " +
-                                   std::to_string(dist_.world_size) + ") needs --coordinator");
-  }
   StartHeartbeat();
   HALO_ASSIGN_OR_RETURN(comm_, CreateCommunicator(cc));
   return Status::OK();

@@ -145,7 +145,7 @@ class Trainer {
   std::vector<int64_t> rank_train_counts_;  // every rank's number of training seeds
   int64_t steps_per_epoch_ = 0;
   core::Array<int64_t> train_labels_, val_labels_, test_labels_;
-  int64_t step_ = 0;
+  std::atomic<int64_t> step_{0};  // read by the heartbeat thread
   int start_epoch_ = 0;
   int64_t start_batch_ = 0;
   TrainResult restored_;  // bookkeeping carried over by a resumed run
