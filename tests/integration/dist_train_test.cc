@@ -156,6 +156,43 @@ TEST_F(DistTrainTest, KilledTrainerStopsTheRunAndResumeFinishesIt) {
             0.010);
 }
 
+// The same with the dense parameters and learnable input embeddings on halo-ps (sync.mode ps,
+// s = 1): the relaunch restores the shards from the snapshot taken with the checkpoint.
+TEST_F(DistTrainTest, KilledPsModeRunResumesWithItsParameterServerState) {
+  const std::string out = dir_->File("killed-ps");
+  LaunchSpec spec = OneHost(Parts(2), out, 2, 2);
+  spec.ps_shards = 2;
+  spec.train_yaml = TrainYaml(0, 12,
+                              ", input_embedding: {dim: 8, optimizer: sgd, lr: 0.1}, sync: {mode: "
+                              "ps, staleness: 1}, checkpoint: {every_epochs: 1, every_steps: 2}");
+  spec.shutdown_s = 5;
+  WriteTextFile(dir_->File("killed-ps.yaml"), LaunchConfigYaml(spec));
+  {
+    LaunchProcess launch({"--config=" + dir_->File("killed-ps.yaml")});
+    ASSERT_TRUE(launch.WaitForLine(launch::kStdout, "epoch 5/12", kRunTimeout)) << launch.err();
+    const pid_t victim = RankPid(launch.err(), 1);
+    ASSERT_GT(victim, 0) << launch.err();
+    const std::vector<pid_t> all = launch.StartedPids();
+    ASSERT_EQ(all.size(), 6u);  // 2 stores, 2 shards, 2 trainers
+    ASSERT_EQ(kill(victim, SIGKILL), 0);
+    const auto code = launch.Wait(std::chrono::seconds(10));
+    ASSERT_TRUE(code.has_value()) << "halo-launch still runs 10 s after the kill";
+    EXPECT_NE(*code, 0);
+    for (pid_t pid : all) EXPECT_TRUE(WaitForExit(pid, std::chrono::seconds(5))) << pid;
+  }
+  WriteTextFile(dir_->File("killed-ps.yaml"), LaunchConfigYaml(spec));
+  LaunchProcess relaunch({"--config=" + dir_->File("killed-ps.yaml"), "--resume"});
+  ASSERT_EQ(relaunch.Wait(kRunTimeout), 0) << relaunch.err();
+  EXPECT_NE(relaunch.err().find("restored clock"), std::string::npos) << relaunch.err();
+  const nlohmann::json r = ReadJson(out + "/result.json");
+  ASSERT_TRUE(r.is_object());
+  const nlohmann::json r0 = r["ranks"][0]["result"];
+  EXPECT_GE(r0["resumed_from_epoch"].get<int>(), 5);
+  EXPECT_EQ(r0["sync_mode"], "ps");
+  EXPECT_LE(r0["staleness"]["input_embedding"]["max_observed_staleness"].get<int>(), 1);
+  EXPECT_GT(r["test_acc"].get<double>(), 0.6);
+}
+
 // Runs `argv` to completion; false when it fails.
 bool Run(const std::vector<std::string>& argv) { return RunCommand(argv, 30).exit_code == 0; }
 
