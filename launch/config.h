@@ -90,9 +90,6 @@ struct LaunchConfig {
 core::Result<LaunchConfig> LoadLaunchConfig(const std::string& path,
                                             const std::vector<std::string>& overrides);
 
-// Splits "k=v,k2=[1,2],k3={a: 1}" at top-level commas (brackets and braces keep theirs).
-std::vector<std::string> SplitOverrides(const std::string& text);
-
 // Makes partition_dir, output_dir, bin_dir, the binaries and ps.snapshot_dir absolute (relative
 // paths are taken from the current directory), filling bin_dir with `default_bin_dir` when empty,
 // the binaries from bin_dir, ps.snapshot_dir from output_dir, each ssh target from the host's

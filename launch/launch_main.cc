@@ -11,6 +11,7 @@
 #include <string>
 
 #include "core/logging.h"
+#include "core/overrides.h"
 #include "core/partition_book.h"
 #include "launch/config.h"
 #include "launch/launcher.h"
@@ -67,7 +68,7 @@ int main(int argc, char** argv) {
   if (argc > 1) return Fail(std::string("unexpected argument '") + argv[1] + "'");
   if (FLAGS_config.empty()) return Fail("--config is required (see --help)");
 
-  std::vector<std::string> overrides = halo::launch::SplitOverrides(FLAGS_set);
+  std::vector<std::string> overrides = halo::core::SplitOverrides(FLAGS_set);
   if (!FLAGS_partition_dir.empty()) overrides.push_back("partition_dir=" + FLAGS_partition_dir);
   if (!FLAGS_output_dir.empty()) overrides.push_back("output_dir=" + FLAGS_output_dir);
   auto config = halo::launch::LoadLaunchConfig(FLAGS_config, overrides);

@@ -116,24 +116,6 @@ Status Apply(std::map<std::string, Field>& fields, const std::string& key, const
 
 }  // namespace
 
-std::vector<std::string> SplitOverrides(const std::string& text) {
-  std::vector<std::string> out;
-  std::string current;
-  int depth = 0;
-  for (char ch : text) {
-    if (ch == '[') ++depth;
-    if (ch == ']') --depth;
-    if (ch == ',' && depth == 0) {
-      if (!current.empty()) out.push_back(current);
-      current.clear();
-      continue;
-    }
-    current += ch;
-  }
-  if (!current.empty()) out.push_back(current);
-  return out;
-}
-
 Result<TrainConfig> LoadTrainConfig(const std::string& path,
                                     const std::vector<std::string>& overrides) {
   TrainConfig config;

@@ -104,8 +104,6 @@ struct TrainConfig {
 // Loads `path` (may be empty: defaults only), then applies `overrides` ("a.b=value", in order).
 core::Result<TrainConfig> LoadTrainConfig(const std::string& path,
                                           const std::vector<std::string>& overrides);
-// Splits "--set k=v,k2=v2" into entries; brackets keep commas inside lists ("f=[10,5],g=1").
-std::vector<std::string> SplitOverrides(const std::string& text);
 // The resolved configuration as YAML.
 std::string TrainConfigToYaml(const TrainConfig& config);
 // Checks ranges and names (model type, optimizer, dims > 0, ...).

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/logging.h"
+#include "core/overrides.h"
 #include "trainer/config.h"
 #include "trainer/trainer.h"
 
@@ -63,7 +64,7 @@ int main(int argc, char** argv) {
     return 1;
   };
   if (argc > 1) return fail(std::string("unexpected argument '") + argv[1] + "'");
-  std::vector<std::string> overrides = halo::trainer::SplitOverrides(FLAGS_set);
+  std::vector<std::string> overrides = halo::core::SplitOverrides(FLAGS_set);
   if (!FLAGS_partition_dir.empty())
     overrides.push_back("dataset.partition_dir=" + FLAGS_partition_dir);
   if (!FLAGS_output_dir.empty()) overrides.push_back("output_dir=" + FLAGS_output_dir);

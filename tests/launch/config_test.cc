@@ -235,13 +235,6 @@ TEST_F(ConfigTest, PsSectionErrors) {
   }
 }
 
-TEST(SplitOverridesTest, KeepsCommasInsideBracketsAndBraces) {
-  EXPECT_EQ(SplitOverrides("a=1,b=[1,2],c={x: 1, y: 2},d=z"),
-            (std::vector<std::string>{"a=1", "b=[1,2]", "c={x: 1, y: 2}", "d=z"}));
-  EXPECT_TRUE(SplitOverrides("").empty());
-  EXPECT_EQ(SplitOverrides("a=1,,b=2"), (std::vector<std::string>{"a=1", "b=2"}));
-}
-
 TEST_F(ConfigTest, ResolveMakesPathsAbsoluteAndFillsDefaults) {
   auto c = LoadLaunchConfig(Write(kTwoHosts), {});
   ASSERT_TRUE(c.ok());

@@ -65,12 +65,6 @@ TEST(TrainConfigTest, ValidationNamesTheKey) {
   EXPECT_THAT(ValidateTrainConfig(c.value()).message(), HasSubstr("dataset.partition_dir"));
 }
 
-TEST(TrainConfigTest, SplitOverridesKeepsListsTogether) {
-  EXPECT_EQ(SplitOverrides("a=1,train.fanouts=[10,5],b=x"),
-            (std::vector<std::string>{"a=1", "train.fanouts=[10,5]", "b=x"}));
-  EXPECT_TRUE(SplitOverrides("").empty());
-}
-
 TEST(TrainConfigTest, ResolvedYamlRoundTrips) {
   auto c = LoadTrainConfig(
       "", {"dataset.partition_dir=/p", "model.heads=4", "train.fanouts=[7,3]", "output_dir=/o"});
