@@ -16,6 +16,7 @@
 #include "launch/config.h"
 #include "launch/launcher.h"
 #include "launch/plan.h"
+#include "trainer/config.h"
 
 DEFINE_string(config, "", "Cluster config (YAML, see docs/halo-launch.md)");
 DEFINE_string(partition_dir, "", "Partition directory (overrides partition_dir)");
@@ -82,6 +83,18 @@ int main(int argc, char** argv) {
   }
   auto plan = halo::launch::BuildPlan(config.value(), meta->num_parts);
   if (!plan.ok()) return Fail(plan.status().message());
+  // The train: section is halo-train's config: check it here, before anything starts, so a bad
+  // key fails now with its name rather than in every rank after the stores came up. (A
+  // trainer_binary of the user's own reads its own keys.)
+  if (std::filesystem::path(config->trainer_binary).filename() == "halo-train") {
+    std::vector<std::string> unused_warnings;
+    auto train_yaml = halo::launch::TrainConfigYaml(config.value(), &unused_warnings);
+    if (!train_yaml.ok()) return Fail(train_yaml.status().message());
+    auto train = halo::trainer::ParseTrainConfig(*train_yaml, config->Where("train") + "train");
+    if (!train.ok()) return Fail(train.status().message());
+    const halo::core::Status valid = halo::trainer::ValidateTrainConfig(*train);
+    if (!valid.ok()) return Fail(config->Where("train") + "train: " + valid.message());
+  }
 
   halo::launch::LaunchOptions options;
   options.resume = FLAGS_resume;

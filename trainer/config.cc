@@ -135,6 +135,28 @@ Result<TrainConfig> LoadTrainConfig(const std::string& path,
       HALO_RETURN_IF_ERROR(Apply(fields, key, node, Where(path, node.Mark())));
     }
   }
+  return ApplyOverrides(std::move(config), overrides);
+}
+
+Result<TrainConfig> ParseTrainConfig(const std::string& yaml_text, const std::string& origin) {
+  TrainConfig config;
+  auto fields = Fields(&config);
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::ParserException& e) {
+    return Status::InvalidArgument(origin + ": YAML syntax error: " + e.msg);
+  }
+  std::vector<std::pair<std::string, YAML::Node>> entries;
+  Flatten(root, "", &entries);
+  for (const auto& [key, node] : entries) {
+    HALO_RETURN_IF_ERROR(Apply(fields, key, node, origin));
+  }
+  return config;
+}
+
+Result<TrainConfig> ApplyOverrides(TrainConfig config, const std::vector<std::string>& overrides) {
+  auto fields = Fields(&config);
   for (const std::string& entry : overrides) {
     const size_t eq = entry.find('=');
     if (eq == std::string::npos || eq == 0) {

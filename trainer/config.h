@@ -104,6 +104,13 @@ struct TrainConfig {
 // Loads `path` (may be empty: defaults only), then applies `overrides` ("a.b=value", in order).
 core::Result<TrainConfig> LoadTrainConfig(const std::string& path,
                                           const std::vector<std::string>& overrides);
+// The same from YAML text; errors name `origin` (e.g. "cluster.yaml: train:") and the key.
+core::Result<TrainConfig> ParseTrainConfig(const std::string& yaml_text, const std::string& origin);
+
+// Applies `overrides` ("a.b=value", in order) to `config`.
+core::Result<TrainConfig> ApplyOverrides(TrainConfig config,
+                                         const std::vector<std::string>& overrides);
+
 // The resolved configuration as YAML.
 std::string TrainConfigToYaml(const TrainConfig& config);
 // Checks ranges and names (model type, optimizer, dims > 0, ...).

@@ -193,6 +193,17 @@ TEST_F(DistTrainTest, KilledPsModeRunResumesWithItsParameterServerState) {
   EXPECT_GT(r["test_acc"].get<double>(), 0.6);
 }
 
+TEST_F(DistTrainTest, BadTrainSectionFailsBeforeAnythingStarts) {
+  LaunchSpec spec = OneHost(Parts(2), dir_->File("bad-train"), 2, 2);
+  spec.train_yaml = "{train: {epoch: 3}}";  // halo-train's key is train.epochs
+  WriteTextFile(dir_->File("bad-train.yaml"), LaunchConfigYaml(spec));
+  LaunchProcess launch({"--config=" + dir_->File("bad-train.yaml")});
+  EXPECT_EQ(launch.Wait(std::chrono::seconds(30)), 1);
+  EXPECT_NE(launch.err().find("unknown config key 'train.epoch'"), std::string::npos)
+      << launch.err();
+  EXPECT_TRUE(launch.StartedPids().empty());
+}
+
 // Runs `argv` to completion; false when it fails.
 bool Run(const std::vector<std::string>& argv) { return RunCommand(argv, 30).exit_code == 0; }
 
