@@ -18,6 +18,8 @@ DEFINE_string(bind, "tcp://127.0.0.1:0",
               "Endpoint to bind; loopback by default, port 0 picks a free port");
 DEFINE_int32(threads, 8, "Worker threads answering requests (>= 3; 2 are kept for clocks)");
 DEFINE_string(snapshot_dir, "", "Directory of snapshots (written on the workers' Snapshot calls)");
+DEFINE_int32(keep_snapshots, 3,
+             "Snapshots kept (this shard's files of the newest clocks); 0 = all");
 DEFINE_bool(restore, false, "Start from the latest complete snapshot under --snapshot_dir");
 DEFINE_int32(max_park_ms, 2000, "Longest time a waiting pull is held before 'not ready'");
 DEFINE_string(ready_file, "",
@@ -58,6 +60,7 @@ int main(int argc, char** argv) {
   options.shard.num_shards = FLAGS_num_shards;
   options.shard.num_workers = FLAGS_num_workers;
   options.shard.snapshot_dir = FLAGS_snapshot_dir;
+  options.shard.keep_snapshots = FLAGS_keep_snapshots;
   options.shard.max_park = std::chrono::milliseconds(FLAGS_max_park_ms);
   options.num_threads = FLAGS_threads;
   auto server = halo::ps::ShardServer::Create(options, FLAGS_restore);

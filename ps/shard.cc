@@ -411,6 +411,9 @@ core::Status Shard::WriteSnapshot(int64_t clock, std::string* path) {
   *path = ShardSnapshotPath(options_.snapshot_dir, clock, options_.shard, options_.num_shards);
   core::Status s = WriteShardSnapshot(*path, snap);
   if (!s.ok()) return s.WithContext("shard " + std::to_string(options_.shard) + ": snapshot");
+  s = PruneShardSnapshots(options_.snapshot_dir, options_.shard, options_.num_shards,
+                          options_.keep_snapshots);
+  if (!s.ok()) HALO_LOG(Warning) << "shard " << options_.shard << ": " << s.ToString();
   return core::Status::OK();
 }
 

@@ -65,6 +65,8 @@ struct ShardOptions {
   std::chrono::milliseconds max_park{2000};
   // Where snapshots go ("" refuses Snapshot requests) and where Restore reads from.
   std::string snapshot_dir;
+  // Snapshots this shard keeps (its own files of the newest clocks); 0 keeps all.
+  int keep_snapshots = 3;
 };
 
 // What the shard decided about one pull, for tests and tracing (see SetPullObserver).

@@ -43,6 +43,31 @@ std::string ShardSnapshotPath(const std::string& dir, int64_t clock, int shard, 
          std::to_string(num_shards) + ".snap";
 }
 
+core::Status PruneShardSnapshots(const std::string& dir, int shard, int num_shards, int keep) {
+  if (keep <= 0) return core::Status::OK();
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<int64_t> clocks;  // clocks with this shard's file
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("clock-", 0) != 0) continue;
+    char* end = nullptr;
+    const long long clock = std::strtoll(name.c_str() + 6, &end, 10);
+    if (end == nullptr || *end != '\0' || clock < 0) continue;
+    if (fs::exists(ShardSnapshotPath(dir, clock, shard, num_shards), ec)) clocks.push_back(clock);
+  }
+  if (ec) return core::Status::IOError(dir + ": cannot list snapshots: " + ec.message());
+  std::sort(clocks.rbegin(), clocks.rend());
+  for (size_t i = static_cast<size_t>(keep); i < clocks.size(); ++i) {
+    const std::string file = ShardSnapshotPath(dir, clocks[i], shard, num_shards);
+    if (!fs::remove(file, ec) && ec) {
+      return core::Status::IOError(file + ": cannot delete old snapshot: " + ec.message());
+    }
+    fs::remove(fs::path(file).parent_path(), ec);  // only succeeds once the directory is empty
+  }
+  return core::Status::OK();
+}
+
 core::Status WriteShardSnapshot(const std::string& path, const ShardSnapshot& snap) {
   if (snap.specs.size() != snap.tables.size()) {
     return core::Status::Internal("snapshot: " + std::to_string(snap.specs.size()) + " specs for " +

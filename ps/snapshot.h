@@ -50,6 +50,11 @@ std::string ShardSnapshotPath(const std::string& dir, int64_t clock, int shard, 
 core::Status WriteShardSnapshot(const std::string& path, const ShardSnapshot& snap);
 core::Result<ShardSnapshot> ReadShardSnapshot(const std::string& path);
 
+// Deletes this shard's files of every clock but the newest `keep` it wrote under `dir` (and clock
+// directories left empty); keep <= 0 keeps everything. Each shard prunes only its own files, so
+// shards never race, and since snapshots are collective the newest `keep` sets stay complete.
+core::Status PruneShardSnapshots(const std::string& dir, int shard, int num_shards, int keep);
+
 struct SnapshotSet {
   int64_t clock = 0;
   int num_shards = 0;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -303,6 +304,40 @@ TEST(ShardTest, BadRequestsAreErrorsNotCrashes) {
   // A reply that does not fit its request is Corruption on the client side.
   EXPECT_EQ(ParsePullReply(MakePullReply(true, 0, false, {1.0f}, {}), 1, 2).status().code(),
             core::StatusCode::kCorruption);
+}
+
+TEST(SnapshotTest, PruningKeepsTheNewestCompleteSets) {
+  halo::testing::TempDir tmp;
+  TableSpec spec = MakeSpec(OptimizerKind::kSgd, 4, 2);
+  Table t(spec, 0, 1);
+  for (int64_t clock = 1; clock <= 5; ++clock) {
+    for (int shard = 0; shard < 2; ++shard) {
+      ShardSnapshot snap;
+      snap.shard = shard;
+      snap.num_shards = 2;
+      snap.num_workers = 1;
+      snap.clock = clock;
+      snap.clocks = {clock};
+      snap.specs = {spec};
+      snap.tables = {t.Export()};
+      ASSERT_TRUE(WriteShardSnapshot(ShardSnapshotPath(tmp.path(), clock, shard, 2), snap).ok());
+    }
+  }
+  // Shard 0 prunes first: clocks 1..3 then lack shard 0's file and are no complete set any more.
+  ASSERT_TRUE(PruneShardSnapshots(tmp.path(), 0, 2, 2).ok());
+  EXPECT_FALSE(std::filesystem::exists(ShardSnapshotPath(tmp.path(), 3, 0, 2)));
+  EXPECT_TRUE(std::filesystem::exists(ShardSnapshotPath(tmp.path(), 3, 1, 2)));
+  ASSERT_TRUE(PruneShardSnapshots(tmp.path(), 1, 2, 2).ok());
+  for (int64_t clock = 1; clock <= 3; ++clock) {
+    EXPECT_FALSE(std::filesystem::exists(tmp.path() + "/clock-" + std::to_string(clock)));
+  }
+  auto latest = FindLatestSnapshot(tmp.path());
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->clock, 5);
+  EXPECT_TRUE(std::filesystem::exists(ShardSnapshotPath(tmp.path(), 4, 1, 2)));
+  // keep <= 0 deletes nothing.
+  ASSERT_TRUE(PruneShardSnapshots(tmp.path(), 0, 2, 0).ok());
+  EXPECT_TRUE(std::filesystem::exists(ShardSnapshotPath(tmp.path(), 4, 0, 2)));
 }
 
 TEST(SnapshotTest, RoundTripCorruptionAndIncompleteSets) {
