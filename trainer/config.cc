@@ -57,6 +57,7 @@ std::map<std::string, Field> Fields(TrainConfig* c) {
       {"train.num_threads", Bind(&c->train.num_threads)},
       {"train.prefetch", Bind(&c->train.prefetch)},
       {"train.loader_threads", Bind(&c->train.loader_threads)},
+      {"train.remote_cache_mb", Bind(&c->train.remote_cache_mb)},
       {"checkpoint.every_epochs", Bind(&c->checkpoint.every_epochs)},
       {"checkpoint.every_steps", Bind(&c->checkpoint.every_steps)},
       {"checkpoint.keep", Bind(&c->checkpoint.keep)},
@@ -219,8 +220,9 @@ Status ValidateTrainConfig(const TrainConfig& c) {
     return Status::InvalidArgument(
         "train.batch_size and train.lr must be positive, train.eval_every >= 0");
   }
-  if (t.prefetch < 0 || t.loader_threads < 1) {
-    return Status::InvalidArgument("train.prefetch must be >= 0 and train.loader_threads >= 1");
+  if (t.prefetch < 0 || t.loader_threads < 1 || t.remote_cache_mb < 0) {
+    return Status::InvalidArgument(
+        "train.prefetch and train.remote_cache_mb must be >= 0, train.loader_threads >= 1");
   }
   if (c.checkpoint.every_epochs < 0 || c.checkpoint.every_steps < 0 || c.checkpoint.keep < 1) {
     return Status::InvalidArgument(

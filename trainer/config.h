@@ -44,6 +44,7 @@ struct TrainSettings {
   int num_threads = 0;         // OpenMP threads, 0 = library default
   int prefetch = 2;            // minibatches prepared ahead (sampling + features); 0 = inline
   int loader_threads = 1;      // background threads preparing minibatches
+  int remote_cache_mb = 256;   // feature rows of other parts kept after fetching (0: none)
 };
 
 struct CheckpointConfig {

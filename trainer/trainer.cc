@@ -90,6 +90,7 @@ std::string TrainResult::ToJson(int indent) const {
   j["phase_seconds"] = PhasesJson(phases);
   j["remote_sampled_rows"] = remote_sampled_rows;
   j["remote_feature_rows"] = remote_feature_rows;
+  j["remote_cache_hits"] = remote_cache_hits;
   j["sync_mode"] = sync_mode;
   j["staleness"] = nlohmann::json::parse(staleness_json);
   return j.dump(indent) + (indent >= 0 ? "\n" : "");
@@ -138,6 +139,9 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config,
                       << " (partition with --halo_hops=" << config.model.num_layers << ")";
   }
   t->features_ = Tensor::FromVector(d.features, d.num_local, d.feature_dim, t->device_);
+  t->remote_cache_ = std::make_unique<storage::RowCache>(
+      t->stores_ ? (int64_t{config.train.remote_cache_mb} << 20) / (d.feature_dim * 4) : 0,
+      d.feature_dim);
   t->source_ = std::make_unique<sampler::DistNeighborSource>(&d.csr, &d.local_to_global,
                                                              d.num_inner, d.meta.halo_hops,
                                                              d.meta.num_nodes, t->stores_.get());
@@ -396,14 +400,23 @@ Result<Trainer::PreparedBatch> Trainer::Prepare(const std::vector<NodeId>& seeds
     kernels::GatherRows(features_, core::Array<int64_t>::FromVector(local_idx, device_), &b.x);
   } else {
     if (stores_ == nullptr) return Status::Internal("remote input rows without stores");
-    remote_feature_rows_ += static_cast<int64_t>(remote_ids.size());
     std::vector<float> host(static_cast<size_t>(rows * dim));
-    HALO_RETURN_IF_ERROR(
-        stores_->GetFeatures(remote_ids.data(), remote_ids.size(), host.data() + 0));
-    // Scatter the fetched rows to their positions (back to front: positions only grow).
-    for (size_t j = remote_ids.size(); j-- > 0;) {
-      std::copy_n(host.begin() + static_cast<int64_t>(j) * dim, dim,
-                  host.begin() + static_cast<int64_t>(remote_pos[j]) * dim);
+    // Rows seen before come from the cache; the rest from their owners' stores, in one call.
+    std::vector<int64_t> missing;
+    std::vector<size_t> missing_pos;
+    for (size_t j = 0; j < remote_ids.size(); ++j) {
+      if (!remote_cache_->Lookup(remote_ids[j], host.data() + remote_pos[j] * dim)) {
+        missing.push_back(remote_ids[j]);
+        missing_pos.push_back(remote_pos[j]);
+      }
+    }
+    remote_feature_rows_ += static_cast<int64_t>(missing.size());
+    std::vector<float> fetched(missing.size() * static_cast<size_t>(dim));
+    HALO_RETURN_IF_ERROR(stores_->GetFeatures(missing.data(), missing.size(), fetched.data()));
+    for (size_t j = 0; j < missing.size(); ++j) {
+      const float* row = fetched.data() + static_cast<int64_t>(j) * dim;
+      std::copy_n(row, dim, host.data() + missing_pos[j] * dim);
+      remote_cache_->Insert(missing[j], row);
     }
     for (size_t i = 0; i < local_idx.size(); ++i) {
       float* row = host.data() + static_cast<int64_t>(i) * dim;
@@ -732,6 +745,7 @@ Result<TrainResult> Trainer::Run() {
                         : 0;
   result.remote_sampled_rows = source_->num_remote_rows();
   result.remote_feature_rows = remote_feature_rows_;
+  result.remote_cache_hits = remote_cache_->hits();
   result.sync_mode = config_.sync.mode;
   if (ps_) {
     result.staleness_json = ps_->StalenessJson();

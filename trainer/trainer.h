@@ -29,6 +29,7 @@
 #include "core/tensor.h"
 #include "sampler/dist_neighbor_source.h"
 #include "sampler/neighbor_sampler.h"
+#include "storage/row_cache.h"
 #include "storage/store_client.h"
 #include "trainer/communicator.h"
 #include "trainer/config.h"
@@ -79,7 +80,9 @@ struct TrainResult {
   int64_t local_train_seeds = 0;
   int resumed_from_epoch = -1;  // -1: a fresh run
   PhaseSeconds phases;
-  int64_t remote_sampled_rows = 0, remote_feature_rows = 0;
+  int64_t remote_sampled_rows = 0;
+  int64_t remote_feature_rows = 0;  // fetched from other parts' stores
+  int64_t remote_cache_hits = 0;    // remote rows served by the trainer's cache instead
   std::string sync_mode = "allreduce";
   std::string staleness_json = "{}";  // per PS table: bound and observed staleness
   std::string ToJson(int indent = 2) const;
@@ -131,6 +134,7 @@ class Trainer {
   TrainingData data_;
   core::Tensor features_;  // num_local x dim on device_
   std::unique_ptr<storage::StoreClient> stores_;
+  std::unique_ptr<storage::RowCache> remote_cache_;  // feature rows fetched from other parts
   std::unique_ptr<Communicator> comm_;
   std::unique_ptr<sampler::DistNeighborSource> source_;
   std::unique_ptr<sampler::NeighborSampler> sampler_;
