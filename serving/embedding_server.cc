@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -124,8 +125,15 @@ Reply Error(const Status& s) { return Error(HttpStatus(s), s.message()); }
 
 }  // namespace
 
+std::string IndexCacheDirFor(const std::string& index_cache_dir, const std::string& dir) {
+  if (index_cache_dir == "none") return "";
+  if (index_cache_dir.empty()) return dir + "/index";
+  return index_cache_dir;
+}
+
 Result<std::shared_ptr<const ServingSnapshot>> ServingSnapshot::Load(
-    const std::string& dir, const SimilarityOptions& similarity) {
+    const std::string& dir, const SimilarityOptions& similarity,
+    const std::string& index_cache_dir) {
   const auto t0 = Clock::now();
   auto snapshot = std::make_shared<ServingSnapshot>();
   snapshot->dir = dir;
@@ -134,7 +142,12 @@ Result<std::shared_ptr<const ServingSnapshot>> ServingSnapshot::Load(
   const auto t1 = Clock::now();
   snapshot->open_seconds = std::chrono::duration<double>(t1 - t0).count();
   const EmbeddingStore& s = *snapshot->store;
-  auto index = SimilarityIndex::Build(s.embeddings().data(), s.num_nodes(), s.dim(), similarity);
+  IndexCacheOptions cache;
+  cache.dir = IndexCacheDirFor(index_cache_dir, dir);
+  cache.store_version = s.version();
+  cache.store_created = s.manifest().created;
+  auto index =
+      SimilarityIndex::Open(s.embeddings().data(), s.num_nodes(), s.dim(), similarity, cache);
   if (!index.ok()) return index.status().WithContext(dir);
   snapshot->index = std::move(index).value();
   snapshot->version_json = Dump(Json(s.version()));
@@ -146,6 +159,7 @@ struct EmbeddingServer::Impl {
   ServeOptions opt;
   httplib::Server http;
   std::thread listener;
+  std::atomic<bool> listener_done{false};
   int port = -1;
 
   mutable std::mutex snapshot_mu;  // guards `current` (held only to copy or swap the pointer)
@@ -427,6 +441,7 @@ Reply EmbeddingServer::Impl::Healthz(const ServingSnapshot& snap) const {
                      {"num_nodes", snap.store->num_nodes()},
                      {"dim", snap.store->dim()},
                      {"index", IndexTypeName(snap.index->type())},
+                     {"index_source", IndexSourceName(snap.index->source())},
                      {"metric", MetricName(snap.index->metric())}});
   return r;
 }
@@ -463,6 +478,7 @@ Reply EmbeddingServer::Impl::DoReload(const httplib::Request& req) {
                      {"num_nodes", now->store->num_nodes()},
                      {"dim", now->store->dim()},
                      {"index", IndexTypeName(now->index->type())},
+                     {"index_source", IndexSourceName(now->index->source())},
                      {"open_seconds", now->open_seconds},
                      {"index_seconds", now->index_seconds}});
   return r;
@@ -472,7 +488,7 @@ Status EmbeddingServer::Impl::Reload(const std::string& dir, std::string* previo
   std::lock_guard<std::mutex> reload_lock(reload_mu);
   const std::string path = dir.empty() ? Snapshot()->dir : dir;
   Result<std::shared_ptr<const ServingSnapshot>> loaded =
-      ServingSnapshot::Load(path, opt.similarity);
+      ServingSnapshot::Load(path, opt.similarity, opt.index_cache_dir);
   metrics.RecordReload(loaded.ok());
   if (!loaded.ok()) {
     HALO_LOG(Warning) << "reload of " << path
@@ -485,8 +501,11 @@ Status EmbeddingServer::Impl::Reload(const std::string& dir, std::string* previo
     current.swap(old);
   }
   if (previous_version != nullptr) *previous_version = old->store->version();
+  std::shared_ptr<const ServingSnapshot> now = Snapshot();
   HALO_LOG(Info) << "reloaded " << path << ": version " << old->store->version() << " -> "
-                 << Snapshot()->store->version();
+                 << now->store->version() << " (" << IndexTypeName(now->index->type()) << " index "
+                 << (now->index->loaded_from_cache() ? "read from the cache" : "built") << " in "
+                 << now->index_seconds << " s)";
   // `old` is freed here, or by the last request still using it.
   return Status::OK();
 }
@@ -504,8 +523,9 @@ Result<std::unique_ptr<EmbeddingServer>> EmbeddingServer::Create(const ServeOpti
   }
   auto impl = std::make_unique<Impl>();
   impl->opt = options;
-  HALO_ASSIGN_OR_RETURN(impl->current,
-                        ServingSnapshot::Load(options.embeddings_dir, options.similarity));
+  HALO_ASSIGN_OR_RETURN(
+      impl->current,
+      ServingSnapshot::Load(options.embeddings_dir, options.similarity, options.index_cache_dir));
   impl->RegisterRoutes();
   return std::unique_ptr<EmbeddingServer>(new EmbeddingServer(std::move(impl)));
 }
@@ -539,7 +559,16 @@ Status EmbeddingServer::Start() {
     return Status::IOError("cannot listen on " + s.opt.bind + ":" + std::to_string(s.opt.port) +
                            " (address in use, or not an address of this host)");
   }
-  s.listener = std::thread([&s] { s.http.listen_after_bind(); });
+  s.listener_done = false;
+  s.listener = std::thread([&s] {
+    s.http.listen_after_bind();
+    s.listener_done = true;
+  });
+  // httplib's stop() does nothing until the listener runs: without this wait, a Stop() right
+  // after Start() would be lost and its join would hang.
+  while (!s.http.is_running() && !s.listener_done) {
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
   return Status::OK();
 }
 

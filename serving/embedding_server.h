@@ -3,7 +3,8 @@
 //   GET  /v1/embeddings/{id}[?by=original]      one row
 //   POST /v1/embeddings:batchGet                {"ids": [...]} or {"original_ids": [...]}
 //   GET  /v1/similar/{id}?k=10[&by=original]    top-k similar nodes (FAISS), the node left out
-//   GET  /healthz                               liveness + version (never needs the token)
+//   GET  /healthz                               liveness, version, index kind and source
+//                                               (never needs the token)
 //   GET  /metrics                               Prometheus text
 //   POST /v1/admin:reload                       [{"path": "<dir>"}]: load and swap a version
 // Every JSON answer carries "version"; every error is a 4xx/5xx with {"error": "..."}.
@@ -12,6 +13,10 @@
 // a shared_ptr. A request takes its own reference when it starts, so Reload can load and index
 // a new version completely, then swap the pointer: requests in flight finish on the old version,
 // later ones see the new one, none fails. Reloads are serialized.
+//
+// IVF indexes are kept in a cache directory (ServeOptions::index_cache_dir; by default
+// "<store>/index") and read back instead of rebuilt when the store and index settings match:
+// see SimilarityIndex::Open. The cache never fails a start or a reload.
 //
 // Usage:
 //   ServeOptions opt;
@@ -41,6 +46,9 @@ struct ServeOptions {
   int port = 0;                    // 0: any free port (see port() after Start)
   std::string token;               // non-empty: "Authorization: Bearer <token>" required
   SimilarityOptions similarity;
+  // Where built IVF indexes are kept: "" = "<embeddings dir>/index" (of each store served),
+  // "none" = no cache, anything else = that directory (shared by every store served).
+  std::string index_cache_dir;
   int64_t max_batch = 1024;  // IDs per batchGet; more is 413
   int64_t max_k = 1000;      // k of /v1/similar must lie in [1, max_k]
   int threads = 8;           // HTTP worker threads (one per open connection)
@@ -56,12 +64,17 @@ struct ServingSnapshot {
   std::unique_ptr<SimilarityIndex> index;  // borrows store's rows
   std::string version_json;                // the version as a JSON string literal
   double open_seconds = 0;                 // reading the store
-  double index_seconds = 0;                // building the similarity index
+  double index_seconds = 0;                // building or reading the similarity index
 
-  // Opens `dir` and builds its index.
+  // Opens `dir` and builds its index, or reads it from the cache (`index_cache_dir` as in
+  // ServeOptions).
   static core::Result<std::shared_ptr<const ServingSnapshot>> Load(
-      const std::string& dir, const SimilarityOptions& similarity);
+      const std::string& dir, const SimilarityOptions& similarity,
+      const std::string& index_cache_dir = "");
 };
+
+// The cache directory of the store at `dir` for an index_cache_dir setting ("" when none).
+std::string IndexCacheDirFor(const std::string& index_cache_dir, const std::string& dir);
 
 class EmbeddingServer {
  public:

@@ -23,6 +23,9 @@ DEFINE_int64(ivf_threshold, 100000, "With --index=auto: IVF from this many embed
 DEFINE_string(metric, "cosine", "Similarity metric: cosine, ip (inner product) or l2");
 DEFINE_int64(nlist, 0, "IVF cells; 0 = round(sqrt(num_nodes))");
 DEFINE_int64(nprobe, 32, "IVF cells scanned per query (more: better recall, slower)");
+DEFINE_string(index_cache_dir, "",
+              "Where built IVF indexes are kept and read back at the next start/reload: "
+              "\"\" = <embeddings dir>/index, \"none\" = no cache, else this directory");
 DEFINE_int64(max_batch, 1024, "Most IDs in one batchGet request");
 DEFINE_int64(max_k, 1000, "Largest k of /v1/similar");
 DEFINE_int32(threads, 8, "HTTP worker threads (each serves one open connection at a time)");
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
   options.similarity.ivf_threshold = FLAGS_ivf_threshold;
   options.similarity.nlist = FLAGS_nlist;
   options.similarity.nprobe = FLAGS_nprobe;
+  options.index_cache_dir = FLAGS_index_cache_dir;
   options.max_batch = FLAGS_max_batch;
   options.max_k = FLAGS_max_k;
   options.threads = FLAGS_threads;
@@ -91,7 +95,9 @@ int main(int argc, char** argv) {
   {
     auto snap = server.snapshot();
     const auto& index_info = *snap->index;
-    HALO_LOG(Info) << "loaded " << snap->dir << " in " << snap->open_seconds << " s, indexed in "
+    HALO_LOG(Info) << "loaded " << snap->dir << " in " << snap->open_seconds << " s, "
+                   << (index_info.loaded_from_cache() ? "read the index from the cache in "
+                                                      : "built the index in ")
                    << snap->index_seconds << " s: " << IndexTypeName(index_info.type())
                    << " index, metric " << MetricName(index_info.metric())
                    << (index_info.type() == halo::serving::IndexType::kIvf

@@ -1,8 +1,8 @@
 // Real halo-serve processes on loopback, driven by an httplib client: lookups equal the store's
 // rows (by global and original ID, single and batch), similar nodes equal a naive reference,
 // bearer-token auth, every bad input answered with a 4xx JSON error while the server keeps
-// serving, a reload under load with zero failed requests (HTTP and SIGHUP), /metrics counts, and
-// clean exits on SIGTERM/SIGINT.
+// serving, a reload under load with zero failed requests (HTTP and SIGHUP), /metrics counts, the
+// IVF index cache across restarts and reloads, and clean exits on SIGTERM/SIGINT.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -14,6 +14,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -500,6 +502,110 @@ TEST_F(ServeIntegration, MetricsCountRequests) {
   // The page counts itself only after it is rendered.
   a = Get(*c, "/metrics");
   EXPECT_EQ(Series(a.body, R"(halo_serve_requests_total{endpoint="metrics",code="200"})"), 1);
+}
+
+// The neighbors of a few nodes, as served.
+std::vector<Json> SimilarAnswers(httplib::Client& c) {
+  std::vector<Json> out;
+  for (int64_t id : {int64_t{0}, int64_t{9}, int64_t{1234}, kNodes - 1}) {
+    Answer a = Get(c, "/v1/similar/" + std::to_string(id) + "?k=10");
+    EXPECT_EQ(a.status, 200) << a.body;
+    out.push_back(a.json["neighbors"]);
+  }
+  return out;
+}
+
+TEST_F(ServeIntegration, IvfIndexCacheAcrossRestartsAndReloads) {
+  namespace fs = std::filesystem;
+  TempDir scratch;
+  const std::string store = scratch.File("emb");
+  WriteStore(store, *v1_);
+  ASSERT_FALSE(HasFailure());
+  const std::vector<std::string> ivf = {"--index=ivf", "--nlist=16", "--nprobe=4"};
+  const std::string index_file = store + "/index/ivf-cosine-16.faiss";
+  std::vector<Json> served;
+  {
+    auto server = StartServer(store, ivf);
+    ASSERT_TRUE(server);
+    auto c = Client(server->port);
+    Answer h = Get(*c, "/healthz");
+    EXPECT_EQ(h.json["index"], "ivf");
+    EXPECT_EQ(h.json["index_source"], "built");
+    EXPECT_TRUE(fs::exists(index_file));
+    EXPECT_TRUE(fs::exists(store + "/index/ivf-cosine-16.json"));
+    served = SimilarAnswers(*c);
+    // Reloading the same store reads the index back.
+    Answer r = Post(*c, "/v1/admin:reload", "{}");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json["index_source"], "cache");
+    EXPECT_EQ(SimilarAnswers(*c), served);
+  }
+  {
+    // So does a restart, with the same answers.
+    auto server = StartServer(store, ivf);
+    ASSERT_TRUE(server);
+    auto c = Client(server->port);
+    EXPECT_EQ(Get(*c, "/healthz").json["index_source"], "cache");
+    EXPECT_EQ(SimilarAnswers(*c), served);
+    // A corrupt cache file: the reload rebuilds (and rewrites it), the server keeps answering.
+    {
+      std::fstream f(index_file, std::ios::in | std::ios::out | std::ios::binary);
+      f.seekp(static_cast<std::streamoff>(fs::file_size(index_file) / 2));
+      f.write("\xff\xff\xff\xff", 4);
+    }
+    Answer r = Post(*c, "/v1/admin:reload", "{}");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json["index_source"], "built");
+    EXPECT_EQ(SimilarAnswers(*c), served);
+    r = Post(*c, "/v1/admin:reload", "{}");
+    EXPECT_EQ(r.json["index_source"], "cache") << r.body;
+  }
+  {
+    // Another metric is not served from the cosine index.
+    auto server = StartServer(store, {"--index=ivf", "--nlist=16", "--metric=l2"});
+    ASSERT_TRUE(server);
+    auto c = Client(server->port);
+    Answer h = Get(*c, "/healthz");
+    EXPECT_EQ(h.json["metric"], "l2");
+    EXPECT_EQ(h.json["index_source"], "built");
+    EXPECT_TRUE(fs::exists(store + "/index/ivf-l2-16.faiss"));
+  }
+  {
+    // One cache directory for two versions of the same shape: a reload to the other version
+    // rebuilds instead of serving the stale index, and so does the way back.
+    std::vector<std::string> shared = ivf;
+    shared.push_back("--index_cache_dir=" + scratch.File("shared"));
+    auto server = StartServer(tmp_->File("v1"), shared);
+    ASSERT_TRUE(server);
+    auto c = Client(server->port);
+    EXPECT_EQ(Get(*c, "/healthz").json["index_source"], "built");
+    EXPECT_TRUE(fs::exists(scratch.File("shared/ivf-cosine-16.faiss")));
+    EXPECT_FALSE(fs::exists(tmp_->File("v1/index/ivf-cosine-16.faiss")));
+    for (const std::string& dir : {tmp_->File("v2"), tmp_->File("v1")}) {
+      Answer r = Post(*c, "/v1/admin:reload", Json{{"path", dir}}.dump());
+      ASSERT_EQ(r.status, 200) << r.body;
+      EXPECT_EQ(r.json["index_source"], "built") << dir;
+    }
+    const EmbeddingData& d = *v1_;
+    Answer a = Get(*c, "/v1/similar/9?k=5");
+    ASSERT_EQ(a.status, 200) << a.body;
+    EXPECT_EQ(a.json["version"], d.version);
+    EXPECT_EQ(a.json["neighbors"].size(), 5u);
+    EXPECT_EQ(Post(*c, "/v1/admin:reload", "{}").json["index_source"], "cache");
+  }
+  {
+    // --index_cache_dir=none writes nothing.
+    const std::string plain = scratch.File("plain");
+    WriteStore(plain, *v1_);
+    auto server = StartServer(plain, {"--index=ivf", "--nlist=16", "--index_cache_dir=none"});
+    ASSERT_TRUE(server);
+    auto c = Client(server->port);
+    EXPECT_EQ(Get(*c, "/healthz").json["index_source"], "built");
+    Answer r = Post(*c, "/v1/admin:reload", "{}");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.json["index_source"], "built");
+    EXPECT_FALSE(fs::exists(plain + "/index"));
+  }
 }
 
 TEST_F(ServeIntegration, StopsCleanlyOnSigtermAndSigint) {
