@@ -73,8 +73,8 @@ Status Embed() {
                                               : meta.feature_dim + input_embedding.dim;
   }
   HALO_ASSIGN_OR_RETURN(auto model,
-                        halo::trainer::Model::Create(config.model, in_dim, meta.num_classes,
-                                                     device, config.train.seed));
+                        halo::trainer::Model::Create(config.model, in_dim, meta.num_classes, device,
+                                                     config.train.seed));
   HALO_RETURN_IF_ERROR(
       halo::trainer::LoadCheckpoint(checkpoint, model->parameters(), nullptr).status());
   HALO_LOG(Info) << "embedding " << meta.num_nodes << " nodes of " << partition_dir << " ("

@@ -30,7 +30,8 @@ sampler::Block InnerRowsBlock(const partition::LocalPart& part) {
 
 Result<InferenceResult> LayerwiseInference(trainer::Model* model, const std::string& partition_dir,
                                            bool normalize_features, core::Device device,
-                                           const std::function<void(int64_t, int64_t)>& on_step, const InputEmbedding* input_embedding) {
+                                           const std::function<void(int64_t, int64_t)>& on_step,
+                                           const InputEmbedding* input_embedding) {
   HALO_ASSIGN_OR_RETURN(core::PartitionMeta meta, core::ReadPartitionMeta(partition_dir));
   const int64_t n = meta.num_nodes;
   int64_t dim = meta.feature_dim;
@@ -56,10 +57,9 @@ Result<InferenceResult> LayerwiseInference(trainer::Model* model, const std::str
   if (input_embedding != nullptr && input_embedding->dim > 0) {
     const int64_t e = input_embedding->dim;
     if (static_cast<int64_t>(input_embedding->rows.size()) != n * e) {
-      return Status::InvalidArgument("input embeddings hold " +
-                                     std::to_string(input_embedding->rows.size()) +
-                                     " floats, expected " + std::to_string(n) + " x " +
-                                     std::to_string(e));
+      return Status::InvalidArgument(
+          "input embeddings hold " + std::to_string(input_embedding->rows.size()) +
+          " floats, expected " + std::to_string(n) + " x " + std::to_string(e));
     }
     const int64_t width = input_embedding->replace_features ? e : dim + e;
     std::vector<float> x(static_cast<size_t>(n * width));
@@ -71,7 +71,7 @@ Result<InferenceResult> LayerwiseInference(trainer::Model* model, const std::str
     h.swap(x);
     dim = width;
   }
-    // Out-degree of every node in the whole graph (each edge is an inner-row edge of one part),
+  // Out-degree of every node in the whole graph (each edge is an inner-row edge of one part),
   // with the self-loops the model adds: GCN normalizes by it.
   const trainer::BlockOptions& options = model->block_options();
   std::vector<int64_t> out_degree;
