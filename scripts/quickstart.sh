@@ -52,7 +52,7 @@ for _ in $(seq 300); do  # the ready line names the port (bounded wait)
   sleep 0.1
 done
 [ -n "$URL" ] || { echo "halo-serve did not start:"; cat "$SERVE_LOG"; exit 1; }
-head -1 "$SERVE_LOG"
+grep -m1 "^halo-serve: serving" "$SERVE_LOG"
 echo "\$ curl $URL/v1/embeddings/35?by=original   (paper 35, by its Planetoid ID; first values)"
 curl -sf "$URL/v1/embeddings/35?by=original" | /usr/bin/python3 -c '
 import json, sys
