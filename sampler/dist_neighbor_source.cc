@@ -4,8 +4,6 @@
 #include <string>
 
 #include "core/check.h"
-#include "core/random.h"
-#include "core/row_sampling.h"
 
 namespace halo::sampler {
 
@@ -46,7 +44,8 @@ DistNeighborSource::DistNeighborSource(const core::Csr* csr,
       num_inner_(num_inner),
       node_begin_(num_inner > 0 ? (*local_to_global)[0] : 0),
       num_global_nodes_(num_global_nodes),
-      remote_(remote) {
+      remote_(remote),
+      local_(csr, local_to_global) {
   HALO_CHECK(csr != nullptr && local_to_global != nullptr);
   HALO_CHECK(static_cast<int64_t>(local_to_global->size()) == csr->num_rows());
   const std::vector<int> dist = LocalHopDistance(*csr, num_inner, halo_hops);
@@ -78,11 +77,9 @@ core::Status DistNeighborSource::SampleInNeighbors(const std::vector<NodeId>& no
   }
   if (edge_ids != nullptr) edge_ids->clear();
   const size_t n = nodes.size();
-  // Split: local rows (complete here) and the rest, sampled by their owners in one call.
-  std::vector<int64_t> local_of(n, -1);
-  std::vector<NodeId> remote_nodes;
-  std::vector<size_t> remote_pos;
-  std::vector<int64_t> counts(n, 0);
+  // Split: local rows (complete here) and the rest, each side sampled in one call.
+  std::vector<NodeId> local_nodes, remote_nodes;
+  std::vector<size_t> local_pos, remote_pos;
   for (size_t i = 0; i < n; ++i) {
     const NodeId g = nodes[i];
     if (g < 0 || g >= num_global_nodes_) {
@@ -91,45 +88,43 @@ core::Status DistNeighborSource::SampleInNeighbors(const std::vector<NodeId>& no
     }
     const int64_t l = ToLocal(g);
     if (l >= 0 && (complete_[static_cast<size_t>(l)] || remote_ == nullptr)) {
-      local_of[i] = l;
-      counts[i] = core::SampleCount(csr_->degree(l), fanout, replace);
+      local_nodes.push_back(l);
+      local_pos.push_back(i);
     } else if (remote_ != nullptr) {
       remote_nodes.push_back(g);
       remote_pos.push_back(i);
     }
   }
-  storage::SampledNeighbors remote;
+  storage::SampledNeighbors local, remote;
+  if (!local_nodes.empty()) {
+    HALO_RETURN_IF_ERROR(local_.SampleInNeighbors(local_nodes, fanout, replace, seed,
+                                                  &local.offsets, &local.neighbors, nullptr));
+  }
   if (!remote_nodes.empty()) {
     num_remote_rows_ += static_cast<int64_t>(remote_nodes.size());
     HALO_ASSIGN_OR_RETURN(
         remote, remote_->SampleNeighbors(remote_nodes, static_cast<int>(fanout), replace, seed));
-    for (size_t j = 0; j < remote_pos.size(); ++j) {
-      counts[remote_pos[j]] = remote.offsets[j + 1] - remote.offsets[j];
-    }
+  }
+  // Interleave both answers back into request order.
+  std::vector<int64_t> counts(n, 0);
+  for (size_t j = 0; j < local_pos.size(); ++j) {
+    counts[local_pos[j]] = local.offsets[j + 1] - local.offsets[j];
+  }
+  for (size_t j = 0; j < remote_pos.size(); ++j) {
+    counts[remote_pos[j]] = remote.offsets[j + 1] - remote.offsets[j];
   }
   offsets->assign(n + 1, 0);
   for (size_t i = 0; i < n; ++i) (*offsets)[i + 1] = (*offsets)[i] + counts[i];
   neighbors->resize(static_cast<size_t>(offsets->back()));
-  for (size_t j = 0; j < remote_pos.size(); ++j) {
-    std::copy(remote.neighbors.begin() + remote.offsets[j],
-              remote.neighbors.begin() + remote.offsets[j + 1],
-              neighbors->begin() + (*offsets)[remote_pos[j]]);
-  }
-  core::PositionSet set;
-  std::vector<int64_t> positions;
-  for (size_t i = 0; i < n; ++i) {
-    const int64_t l = local_of[i];
-    if (l < 0 || counts[i] == 0) continue;
-    const core::EdgeId row_start = csr_->indptr[l];
-    positions.resize(static_cast<size_t>(counts[i]));
-    core::Rng rng(core::DeriveSeed(seed, static_cast<uint64_t>(nodes[i])));
-    core::SampleRowPositions(csr_->indptr[l + 1] - row_start, fanout, replace, &rng, &set,
-                             positions.data());
-    NodeId* out = neighbors->data() + (*offsets)[i];
-    for (size_t j = 0; j < positions.size(); ++j) {
-      out[j] = (*local_to_global_)[static_cast<size_t>(csr_->indices[row_start + positions[j]])];
+  auto place = [&](const storage::SampledNeighbors& part, const std::vector<size_t>& pos) {
+    for (size_t j = 0; j < pos.size(); ++j) {
+      std::copy(part.neighbors.begin() + part.offsets[j],
+                part.neighbors.begin() + part.offsets[j + 1],
+                neighbors->begin() + (*offsets)[pos[j]]);
     }
-  }
+  };
+  place(local, local_pos);
+  place(remote, remote_pos);
   return core::Status::OK();
 }
 

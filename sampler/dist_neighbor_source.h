@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/csr.h"
+#include "sampler/local_neighbor_source.h"
 #include "sampler/neighbor_source.h"
 #include "storage/store_client.h"
 
@@ -53,6 +54,7 @@ class DistNeighborSource : public NeighborSource {
   NodeId node_begin_;
   int64_t num_global_nodes_;
   const storage::StoreClient* remote_;
+  LocalNeighborSource local_;      // the local rows, keyed and answered by global ID
   std::vector<uint8_t> complete_;  // per local node
   mutable std::atomic<int64_t> num_remote_rows_{0};
 };

@@ -24,6 +24,12 @@ LocalNeighborSource::LocalNeighborSource(const core::Csr* csr) : csr_(csr) {
   HALO_CHECK(csr != nullptr);
 }
 
+LocalNeighborSource::LocalNeighborSource(const core::Csr* csr, const std::vector<NodeId>* node_ids)
+    : csr_(csr), node_ids_(node_ids) {
+  HALO_CHECK(csr != nullptr && node_ids != nullptr);
+  HALO_CHECK(static_cast<int64_t>(node_ids->size()) == csr->num_rows());
+}
+
 core::Status LocalNeighborSource::SampleInNeighbors(const std::vector<NodeId>& nodes,
                                                     int64_t fanout, bool replace, uint64_t seed,
                                                     std::vector<int64_t>* offsets,
@@ -67,13 +73,15 @@ core::Status LocalNeighborSource::SampleInNeighbors(const std::vector<NodeId>& n
       if (count == 0) continue;
       const core::EdgeId row_start = indptr[v];
       positions.resize(static_cast<size_t>(count));
-      Rng rng(DeriveSeed(seed, static_cast<uint64_t>(v)));
+      const NodeId key = node_ids_ != nullptr ? (*node_ids_)[static_cast<size_t>(v)] : v;
+      Rng rng(DeriveSeed(seed, static_cast<uint64_t>(key)));
       core::SampleRowPositions(indptr[v + 1] - row_start, fanout, replace, &rng, &set,
                                positions.data());
       const int64_t out = out_offsets[i];
       for (int64_t j = 0; j < count; ++j) {
         const core::EdgeId e = row_start + positions[j];
-        out_neighbors[out + j] = indices[e];
+        out_neighbors[out + j] =
+            node_ids_ != nullptr ? (*node_ids_)[static_cast<size_t>(indices[e])] : indices[e];
         if (out_edges != nullptr) out_edges[out + j] = e;
       }
     }

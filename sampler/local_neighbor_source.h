@@ -15,6 +15,10 @@ class LocalNeighborSource : public NeighborSource {
   // Does not own `csr`, which must outlive this object and stay unchanged. Columns must be
   // valid node IDs (< num_rows), as core::Csr::Validate(num_rows) checks.
   explicit LocalNeighborSource(const core::Csr* csr);
+  // Rows and columns are local IDs of nodes known elsewhere as node_ids[local] (a part's
+  // local_to_global, say): draws are keyed by those IDs, and neighbors are returned as them, so a
+  // node samples the same way whichever numbering holds it. Queries still use local IDs.
+  LocalNeighborSource(const core::Csr* csr, const std::vector<NodeId>* node_ids);
 
   int64_t num_nodes() const override { return csr_->num_rows(); }
 
@@ -25,6 +29,7 @@ class LocalNeighborSource : public NeighborSource {
 
  private:
   const core::Csr* csr_;
+  const std::vector<NodeId>* node_ids_ = nullptr;  // null: IDs are the local ones
 };
 
 }  // namespace halo::sampler
