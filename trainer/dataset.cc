@@ -40,17 +40,18 @@ Result<TrainingData> LoadTrainingData(const std::string& partition_dir, int part
   const auto dim = static_cast<size_t>(d.feature_dim);
   d.features.assign(static_cast<size_t>(d.num_local) * dim, 0.0f);
   std::copy(lp.features.begin(), lp.features.end(), d.features.begin());
-  // Halo rows live in their owner parts' stores: one batched read per owner.
-  const core::PartitionBook book = core::PartitionBook::FromMeta(d.meta);
+  // Halo rows live in their owner parts' stores: through the running stores when given (one
+  // call), else read from each owner's store directory (one batched read per owner).
   std::map<core::PartId, std::vector<int64_t>> halo_by_owner;  // owner -> local IDs
-  for (int64_t l = d.num_inner; l < d.num_local; ++l) {
-    halo_by_owner[book.Owner(d.local_to_global[static_cast<size_t>(l)])].push_back(l);
-  }
   if (stores != nullptr) {
     std::vector<int64_t> ids(d.local_to_global.begin() + d.num_inner, d.local_to_global.end());
     HALO_RETURN_IF_ERROR(stores->GetFeatures(
         ids.data(), ids.size(), d.features.data() + static_cast<size_t>(d.num_inner) * dim));
-    halo_by_owner.clear();
+  } else {
+    const core::PartitionBook book = core::PartitionBook::FromMeta(d.meta);
+    for (int64_t l = d.num_inner; l < d.num_local; ++l) {
+      halo_by_owner[book.Owner(d.local_to_global[static_cast<size_t>(l)])].push_back(l);
+    }
   }
   for (const auto& [owner, locals] : halo_by_owner) {
     const core::PartInfo& oi = d.meta.parts[static_cast<size_t>(owner)];

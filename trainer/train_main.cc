@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/file_reader.h"
 #include "core/logging.h"
 #include "core/overrides.h"
 #include "trainer/config.h"
@@ -35,16 +36,10 @@ DEFINE_string(ps_endpoints, "", "halo-ps shard endpoints, comma-separated, in sh
 namespace {
 
 std::vector<std::string> SplitCommas(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size() && !text.empty()) {
-    const size_t comma = text.find(',', start);
-    out.push_back(
-        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
+  if (text.empty()) return {};
+  std::vector<std::string_view> fields;
+  halo::core::SplitFields(text, ',', &fields);
+  return std::vector<std::string>(fields.begin(), fields.end());
 }
 
 }  // namespace

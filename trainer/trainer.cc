@@ -201,9 +201,9 @@ Result<std::unique_ptr<Trainer>> Trainer::Create(const TrainConfig& config,
           " (halo-launch --resume does)");
     }
   }
-  t->train_labels_ = t->LabelsFor(t->my_train_local_, /*all_rows=*/true);
-  t->val_labels_ = t->LabelsFor(t->my_val_, /*all_rows=*/true);
-  t->test_labels_ = t->LabelsFor(t->my_test_, /*all_rows=*/true);
+  t->train_labels_ = t->LabelsFor(t->my_train_local_);
+  t->val_labels_ = t->LabelsFor(t->my_val_);
+  t->test_labels_ = t->LabelsFor(t->my_test_);
   t->full_block_ =
       MakeGraphBlock(sampler::FullGraphBlock(d.csr), t->model_->block_options(), t->device_);
   return t;
@@ -358,15 +358,9 @@ Status Trainer::RestoreOrBroadcast() {
   return Status::OK();
 }
 
-core::Array<int64_t> Trainer::LabelsFor(const std::vector<NodeId>& nodes, bool all_rows) const {
-  std::vector<int64_t> labels;
-  if (all_rows) {
-    labels.assign(static_cast<size_t>(data_.num_local), -1);
-    for (NodeId v : nodes) labels[static_cast<size_t>(v)] = data_.labels[static_cast<size_t>(v)];
-  } else {
-    labels.reserve(nodes.size());
-    for (NodeId v : nodes) labels.push_back(data_.labels[static_cast<size_t>(v)]);
-  }
+core::Array<int64_t> Trainer::LabelsFor(const std::vector<NodeId>& nodes) const {
+  std::vector<int64_t> labels(static_cast<size_t>(data_.num_local), -1);
+  for (NodeId v : nodes) labels[static_cast<size_t>(v)] = data_.labels[static_cast<size_t>(v)];
   return core::Array<int64_t>::FromVector(labels, device_);
 }
 

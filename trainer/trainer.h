@@ -125,7 +125,8 @@ class Trainer {
   core::Result<EvalResult> Evaluate();
   core::Status Checkpoint(int epoch, int64_t batch_in_epoch, const TrainResult& result);
   void StartHeartbeat();
-  core::Array<int64_t> LabelsFor(const std::vector<core::NodeId>& nodes, bool all_rows) const;
+  // One label per local node on device_: the labels of `nodes` (local IDs), -1 everywhere else.
+  core::Array<int64_t> LabelsFor(const std::vector<core::NodeId>& nodes) const;
 
   TrainConfig config_;
   DistOptions dist_;
